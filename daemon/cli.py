@@ -1,0 +1,47 @@
+"""`python -m daemon COMMAND ...`: the one entry point. It alone configures logging."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+
+from daemon import logs
+from daemon.commands import COMMANDS
+from daemon.config import ConfigError, load_config
+
+EX_USAGE = 2
+EX_CONFIG = 78
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m daemon",
+        description="callpipe: a file-queue pipeline for voice-agent call operations.",
+    )
+    parser.add_argument(
+        "--env-file", default=".env", help="settings file read before the environment (default .env)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module_name = f"daemon.commands.{name}"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        importlib.import_module(module_name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_config(env_file=args.env_file)
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            print(f"config error: {line}", file=sys.stderr)
+        return EX_CONFIG
+    stage = getattr(args, "log_stage", None) or args.command
+    logs.configure(stage, cfg.log_format, cfg.log_level)
+    return int(args.func(args, cfg) or 0)

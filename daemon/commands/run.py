@@ -1,0 +1,30 @@
+"""`python -m daemon run [STAGE ...]`: stages in the foreground until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+
+from daemon.config import Config
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the named stages (all when none are named)")
+    p.add_argument("stages", nargs="*", metavar="STAGE", help="dialer, intake, processor, delivery")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace, cfg: Config) -> int:
+    from daemon import logs
+    from daemon.runner import Child, run_one, stage_argv, supervise
+    from stages import STAGES
+
+    names = args.stages or list(STAGES)
+    unknown = [n for n in names if n not in STAGES]
+    if unknown:
+        print(f"unknown stage(s): {', '.join(unknown)}; stages are: {', '.join(STAGES)}")
+        return 2
+    if len(names) == 1:
+        logs.configure(names[0], cfg.log_format, cfg.log_level)
+        return run_one(names[0], cfg)
+    logs.configure("supervisor", cfg.log_format, cfg.log_level)
+    return supervise([Child(n, stage_argv(n)) for n in names])

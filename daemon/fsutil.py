@@ -1,0 +1,103 @@
+"""Filesystem primitives behind the queue guarantees: atomic writes, durable renames, owners.
+
+A file enters a folder only by renaming a completely written, fsynced temp file, and the
+folder is fsynced afterwards. Every claimed file carries its owner's tag (pid plus the
+process start time) so recovery can tell a dead owner from a live one, even after pid reuse.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from pathlib import Path
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9._\-]{0,127}")
+_counter = itertools.count()
+
+
+def is_safe_name(name: str) -> bool:
+    """1-128 chars of [A-Za-z0-9._-], not starting with a dot: safe to use as a file name."""
+    return bool(_SAFE_NAME.fullmatch(name))
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(folder: Path, name: str, data: bytes, tmp_dir: Path, *, mtime: float | None = None) -> Path:
+    """Write `data` as folder/name so that readers see either nothing or the whole file."""
+    tmp = tmp_dir / f"{owner_tag()}.{next(_counter)}.{name}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if mtime is not None:
+        os.utime(tmp, (mtime, mtime))
+    dest = folder / name
+    os.rename(tmp, dest)
+    fsync_dir(folder)
+    return dest
+
+
+def durable_rename(src: Path, dest: Path) -> None:
+    """Rename and make the new directory entry survive a crash."""
+    os.rename(src, dest)
+    fsync_dir(dest.parent)
+
+
+def unique_path(folder: Path, name: str) -> Path:
+    """folder/name, or folder/name.N if taken: dead letters never overwrite each other."""
+    candidate = folder / name
+    n = 1
+    while candidate.exists() or candidate.is_symlink():
+        candidate = folder / f"{name}.{n}"
+        n += 1
+    return candidate
+
+
+def _start_ticks(pid: int) -> str | None:
+    """The process start time in clock ticks since boot (field 22 of /proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    rest = stat[stat.rindex(b")") + 2 :].split()
+    return rest[19].decode()
+
+
+_own_tag: tuple[int, str] | None = None
+
+
+def owner_tag() -> str:
+    """'p<pid>-<start ticks>' for this process; recomputed after fork."""
+    global _own_tag
+    pid = os.getpid()
+    if _own_tag is None or _own_tag[0] != pid:
+        _own_tag = (pid, f"p{pid}-{_start_ticks(pid) or 0}")
+    return _own_tag[1]
+
+
+_TAG = re.compile(r"p(\d+)-(\d+)")
+
+
+def owner_alive(tag: str) -> bool:
+    """True while the process that wrote `tag` still runs. A malformed tag counts as dead."""
+    m = _TAG.fullmatch(tag)
+    if not m:
+        return False
+    pid = int(m[1])
+    ticks = _start_ticks(pid)
+    if ticks is None:
+        return False
+    return ticks == m[2] or m[2] == "0"
