@@ -139,8 +139,12 @@ class Config:
     bolna_api_token: Secret = setting(("BOLNA_API_TOKEN", "API_TOKEN"), Secret(""))
     bolna_agent_id: str = setting(("BOLNA_AGENT_ID", "AGENT_ID"), "")
     bolna_base_url: str = setting("BOLNA_BASE_URL", "https://api.bolna.ai", check=_url)
+    bolna_timeout: Duration = setting("BOLNA_TIMEOUT", Duration(10), check=_positive)
     credentials_file: Path | None = setting("CREDENTIALS_FILE", None)
     sheet_url: str = setting("SHEET_URL", "")
+    sheet_requests_per_minute: int = setting(
+        "SHEET_REQUESTS_PER_MINUTE", 30, check=_positive, help="per process; dialer and intake share 60/min"
+    )
     leads_csv: Path | None = setting("LEADS_CSV", None, help="default: DATA_DIR/leads.csv")
     dialer_interval: Duration = setting("DIALER_INTERVAL", Duration(120), check=_positive)
     calls_per_cycle: int = setting("CALLS_PER_CYCLE", 1, check=_positive)

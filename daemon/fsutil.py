@@ -7,10 +7,13 @@ process start time) so recovery can tell a dead owner from a live one, even afte
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9._\-]{0,127}")
 _counter = itertools.count()
@@ -89,13 +92,43 @@ def owner_tag() -> str:
 
 
 _TAG = re.compile(r"p(\d+)-(\d+)")
+_held: dict[Path, FileLock] = {}
 
 
-def owner_alive(tag: str) -> bool:
-    """True while the process that wrote `tag` still runs. A malformed tag counts as dead."""
+def hold_owner_lock(locks_dir: Path) -> None:
+    """Hold locks_dir/owner-<tag>.lock for the rest of this process's life.
+
+    Every claim this process makes happens under it, and the kernel drops it the moment
+    the process dies, however it dies: the surest sign that a claimed task is orphaned.
+    """
+    path = locks_dir / f"owner-{owner_tag()}.lock"
+    if path not in _held:
+        lock = FileLock(path, thread_local=False)
+        lock.acquire()
+        _held[path] = lock
+
+
+def owner_alive(tag: str, locks_dir: Path | None = None) -> bool:
+    """True while the process that wrote `tag` still runs. A malformed tag counts as dead.
+
+    With `locks_dir`, an owner that holds its lock there is alive and one whose lock can be
+    taken is dead; without a lock file, the pid and its start time decide.
+    """
     m = _TAG.fullmatch(tag)
     if not m:
         return False
+    if locks_dir is not None:
+        path = locks_dir / f"owner-{tag}.lock"
+        if path.exists():
+            probe = FileLock(path, thread_local=False)
+            try:
+                probe.acquire(timeout=0)
+            except Timeout:
+                return True
+            probe.release()
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            return False
     pid = int(m[1])
     ticks = _start_ticks(pid)
     if ticks is None:

@@ -128,7 +128,10 @@ class FileQueue:
         self.clock = clock
         self.owner = fsutil.owner_tag()
         self.wakeup = threading.Event()
-        self._lock = FileLock(root / "state" / "locks" / f"{inbox}.lock")
+        self._locks = root / "state" / "locks"
+        fsutil.hold_owner_lock(self._locks)
+        # Serialises recoverers; claims need no per-task lock, they run under the owner lock.
+        self._recover_lock = FileLock(self._locks / f"{inbox}.lock", thread_local=False)
         self._index = _Index()
         self._events: stdqueue.SimpleQueue[str] = stdqueue.SimpleQueue()
         self._due: list[tuple[float, str]] = []
@@ -209,11 +212,10 @@ class FileQueue:
             self._dead_letter_path(src, name, reason)
             return None
         dest = self.active / f"{name}@{self.owner}"
-        with self._lock:
-            try:
-                os.rename(src, dest)
-            except FileNotFoundError:
-                return None
+        try:
+            os.rename(src, dest)  # atomic: of several racing workers exactly one succeeds
+        except FileNotFoundError:
+            return None
         now = self.clock.now()
         try:
             fd = os.open(dest, os.O_RDONLY | os.O_NOFOLLOW)
@@ -339,12 +341,12 @@ class FileQueue:
     def recover(self) -> int:
         """Send tasks whose owner has died back to the inbox. A live owner's task is never touched."""
         moved = 0
-        with self._lock, os.scandir(self.active) as it:
+        with self._recover_lock, os.scandir(self.active) as it:
             for entry in it:
                 name, _, owner = entry.name.rpartition("@")
                 if not name:
                     name, owner = entry.name, ""  # dropped here by hand: nobody owns it
-                if owner == self.owner or (owner and fsutil.owner_alive(owner)):
+                if owner == self.owner or (owner and fsutil.owner_alive(owner, self._locks)):
                     continue
                 dest = fsutil.unique_path(self.inbox, name)
                 try:
@@ -360,15 +362,19 @@ class FileQueue:
         return moved
 
     def clean(self) -> None:
-        """Remove temp files of dead writers; prune finished tasks past RETENTION_DAYS."""
+        """Remove temp files of dead writers and their owner locks; prune done tasks past RETENTION_DAYS."""
         now = self.clock.now()
         self._next_clean = now + 3600
         with os.scandir(self.tmp) as it:
             for entry in it:
                 owner = entry.name.split(".", 1)[0]
-                if not fsutil.owner_alive(owner):
+                if not fsutil.owner_alive(owner, self._locks):
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(entry.path)
+        with os.scandir(self._locks) as it:
+            for entry in it:
+                if entry.name.startswith("owner-"):
+                    fsutil.owner_alive(entry.name[6:-5], self._locks)  # unlinks a dead owner's lock
         if self.done is None or self.cfg.retention_days <= 0:
             return
         cutoff = now - self.cfg.retention_days * 86400
