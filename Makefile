@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint bench clean venv
+.PHONY: run test lint bench clean venv system-deps
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +13,18 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
+# The HTML report test renders in Debian's headless Chromium; install it when missing.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the report test"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package to run the report test" >&2; fi; }
+
 run: venv
 	$(PY) -m daemon demo
 
-test: venv
+test: venv system-deps
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
