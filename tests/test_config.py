@@ -91,7 +91,7 @@ def test_cli_reports_config_errors_and_exits_78(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "daemon", "--env-file", str(tmp_path / "none"), "run", "processor"],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "WEBHOOK_SECRET": "s3cret-value", "RESCAN_SECONDS": "-1"},
+        env={"PATH": "/usr/bin:/bin", "WEBHOOK_SECRET": "s3cret-value", "RESCAN_SECONDS": "0"},
         capture_output=True,
         text=True,
     )
