@@ -68,6 +68,17 @@ class Heartbeat:
         self.stage = stage
         self.started = time.time()
         self.next = 0.0
+        self._forget_dead_siblings()
+
+    def _forget_dead_siblings(self) -> None:
+        """A restarted stage replaces the heartbeat its killed predecessor left behind."""
+        for path in self.path.parent.glob(f"{self.stage.name}.*"):
+            try:
+                owner = orjson.loads(path.read_bytes()).get("owner", "")
+            except (OSError, orjson.JSONDecodeError):
+                continue
+            if not fsutil.owner_alive(owner):
+                path.unlink(missing_ok=True)
 
     def beat(self, now: float) -> None:
         if now < self.next:
