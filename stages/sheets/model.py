@@ -1,0 +1,188 @@
+"""The lead sheet as data: headers, rows, and the plan of a batched write. No I/O here.
+
+Both backends (Google Sheets and the local CSV file) see the sheet the same way: row 1 holds
+the headers, every later row is a lead, and columns are found by header name, never by
+letter, so operators may reorder columns or add their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Protocol
+
+SEED_COLUMNS: tuple[str, ...] = (
+    "Name",
+    "Phone Number",
+    "Status",
+    "Latest Execution ID",
+    "Duration",
+    "Last Attempt Time",
+    "Notes",
+    "Transcript",
+    "Summary",
+)
+
+HEADER_ROW = 1
+FIRST_DATA_ROW = 2
+
+
+class SheetError(Exception):
+    """A read or write of the lead sheet failed. The message never holds credentials.
+
+    `status` is the HTTP status when there was one; `retryable` says whether trying again
+    later can help (rate limits, server errors, network trouble, a busy lock).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+
+
+def header_key(name: str) -> str:
+    """What two header spellings must share to name the same column: case and spacing don't count."""
+    return " ".join(name.split()).casefold()
+
+
+_SEED_BY_KEY = {header_key(name): name for name in SEED_COLUMNS}
+
+
+def canonical_header(name: str) -> str:
+    """The seed's spelling for a seed column, else the header with its spacing tidied."""
+    tidy = " ".join(name.split())
+    return _SEED_BY_KEY.get(header_key(tidy), tidy)
+
+
+@dataclass(frozen=True)
+class Lead:
+    row: int  # 1-based sheet row; the header is row 1, so leads start at 2
+    values: Mapping[str, str]  # canonical header -> cell text ("" for empty)
+
+    def get(self, column: str) -> str:
+        """The cell under `column`, matched as headers are (case and spacing ignored); "" if absent."""
+        want = header_key(column)
+        for name, value in self.values.items():
+            if header_key(name) == want:
+                return value
+        return ""
+
+
+class LeadSheet(Protocol):
+    def read(self) -> list[Lead]:
+        """Every non-empty lead row, in one request."""
+        ...
+
+    def write(self, updates: Mapping[int, Mapping[str, str]]) -> None:
+        """row -> {header: value}, sent as one batch. Unknown headers become new columns."""
+        ...
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    row: int  # 1-based
+    col: int  # 1-based
+    value: str
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    cells: tuple[CellWrite, ...]  # new header cells first, then data cells
+    width: int  # columns the sheet needs after the write
+    height: int  # rows the sheet needs after the write
+
+    @property
+    def new_columns(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.cells if c.row == HEADER_ROW)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each named column sits, read from the header row."""
+
+    header: tuple[str, ...]  # the header row's cells as written, "" for unnamed columns
+    _index: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, int] = {}
+        for col, name in enumerate(self.header, start=1):
+            key = header_key(name)
+            # The first of two same-named columns wins, as a human reading left to right expects.
+            if key and key not in index:
+                index[key] = col
+        object.__setattr__(self, "_index", MappingProxyType(index))
+
+    @classmethod
+    def from_row(cls, cells: Sequence[object]) -> Layout:
+        return cls(tuple("" if c is None else str(c) for c in cells))
+
+    def column(self, name: str) -> int | None:
+        """1-based column of the header `name`, or None."""
+        return self._index.get(header_key(name))
+
+    @property
+    def width(self) -> int:
+        """Columns up to the last named header."""
+        named = [col for col, name in enumerate(self.header, start=1) if name.strip()]
+        return named[-1] if named else 0
+
+    def lead(self, row: int, cells: Sequence[object]) -> Lead | None:
+        """The lead in sheet row `row`, or None when every cell is blank."""
+        if not any(str(c).strip() for c in cells if c is not None):
+            return None
+        values: dict[str, str] = {}
+        for col in self._index.values():
+            cell = cells[col - 1] if col <= len(cells) else ""
+            values[canonical_header(self.header[col - 1])] = "" if cell is None else str(cell)
+        return Lead(row=row, values=MappingProxyType(values))
+
+    def leads(self, rows: Sequence[Sequence[object]], first_row: int = FIRST_DATA_ROW) -> list[Lead]:
+        found = (self.lead(n, cells) for n, cells in enumerate(rows, start=first_row))
+        return [lead for lead in found if lead is not None]
+
+    def plan(self, updates: Mapping[int, Mapping[str, str]]) -> WritePlan:
+        """The cells to set for `updates`, appending a header cell for each unknown column."""
+        check_rows(updates)
+        added: dict[str, int] = {}
+        next_col = self.width + 1
+        cells: list[CellWrite] = []
+        for name in _ordered_names(updates):
+            if self.column(name) is None and header_key(name) not in added:
+                added[header_key(name)] = next_col
+                cells.append(CellWrite(HEADER_ROW, next_col, canonical_header(name)))
+                next_col += 1
+        for row in sorted(updates):
+            for name, value in updates[row].items():
+                col = self.column(name) or added[header_key(name)]
+                cells.append(CellWrite(row, col, "" if value is None else str(value)))
+        width = max([len(self.header), *(c.col for c in cells)])
+        return WritePlan(tuple(cells), width=width, height=max([HEADER_ROW, *(c.row for c in cells)]))
+
+    def after(self, plan: WritePlan) -> Layout:
+        """The layout once `plan`'s new header cells are written."""
+        header = list(self.header)
+        for cell in plan.cells:
+            if cell.row == HEADER_ROW:
+                header.extend([""] * (cell.col - len(header)))
+                header[cell.col - 1] = cell.value
+        return Layout(tuple(header))
+
+
+def check_rows(updates: Mapping[int, Mapping[str, str]]) -> None:
+    """Refuse rows that would overwrite the header or can't exist, before anything is sent."""
+    for row, values in updates.items():
+        if not isinstance(row, int) or isinstance(row, bool) or row < FIRST_DATA_ROW:
+            raise ValueError(f"lead rows start at {FIRST_DATA_ROW}, got {row!r}")
+        for name in values:
+            if not header_key(name):
+                raise ValueError(f"row {row}: empty column name")
+
+
+def _ordered_names(updates: Mapping[int, Mapping[str, str]]) -> Iterable[str]:
+    """Column names in first-seen order, so new columns land in a predictable order."""
+    seen: dict[str, str] = {}
+    for row in sorted(updates):
+        for name in updates[row]:
+            seen.setdefault(header_key(name), name)
+    return seen.values()
