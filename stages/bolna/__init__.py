@@ -1,0 +1,1 @@
+"""Everything Bolna-specific: the API client, call statuses, webhook events, the simulator."""

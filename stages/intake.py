@@ -1,0 +1,237 @@
+"""The intake stage: Bolna's webhooks in, call state, transcript tasks and sheet updates out.
+
+Request threads (waitress) do only what must be durable before answering: upsert the call
+state and, for a finished call, write its transcript task. Everything slow happens in
+`run_once` on the stage's own thread: batched sheet writes, the DISCONNECT_GRACE timers,
+and copying analysis results (summary, name, model, email, routing) into the sheet.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+from typing import Any
+
+from daemon.clock import SYSTEM_CLOCK, Clock
+from daemon.config import Config
+from daemon.logs import task
+from daemon.runner import StartupError
+from daemon.stage import Stage
+from stages.bolna.client import BolnaClient, BolnaError
+from stages.bolna.events import sheet_fields
+from stages.bolna.results import ResultFinder, result_fields
+from stages.bolna.rows import RowFinder
+from stages.bolna.serving import BackgroundServer
+from stages.bolna.tracker import CallTracker
+from stages.bolna.webhook_app import DeadLetters, IntakeAuth, create_app
+from stages.calls import Attempt, CallStore
+from stages.sheets import LeadSheet, SheetError, SheetWriter, open_sheet
+
+log = logging.getLogger(__name__)
+
+GRACE_CHECK_SECONDS = 1.0
+
+
+class IntakeStage(Stage):
+    name = "intake"
+    idle_wait = 0.25
+
+    def __init__(
+        self,
+        cfg: Config,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        sheet: LeadSheet | None = None,
+        bolna: BolnaClient | None = None,
+    ) -> None:
+        super().__init__(cfg, clock)
+        self._sheet = sheet
+        self._bolna = bolna
+        self._lock = threading.Lock()  # guards the three collections below (request threads write them)
+        self._dirty: set[str] = set()  # executions whose sheet row needs rewriting
+        self._awaiting_completion: dict[str, float] = {}  # execution id -> disconnected at
+        self._awaiting_results: set[str] = set()
+        self._wake = threading.Event()
+        self._next_grace_check = 0.0
+        self._next_result_sync = 0.0
+        self.server: BackgroundServer | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        cfg = self.cfg
+        try:
+            auth = IntakeAuth.build(cfg.intake_token, cfg.intake_allowed_ips)
+        except ValueError as exc:
+            raise StartupError(f"INTAKE_ALLOWED_IPS: {exc}") from None
+        if not auth.enabled:
+            if not _is_loopback(cfg.intake_host):
+                raise StartupError(
+                    f"refusing to accept webhooks on {cfg.intake_host} from anyone: set INTAKE_TOKEN "
+                    "and/or INTAKE_ALLOWED_IPS (Bolna sends from 13.203.39.153, 13.126.9.249, 13.202.133.53)"
+                )
+            log.warning("no INTAKE_TOKEN or INTAKE_ALLOWED_IPS: any local process may post webhooks")
+        try:
+            sheet = self._sheet or open_sheet(cfg, clock=self.clock)
+        except SheetError as exc:
+            raise StartupError(f"cannot open the lead sheet: {exc}") from None
+        self.store = CallStore(cfg.data_dir)
+        self.tracker = CallTracker(cfg, self.store, self.clock)
+        if recovered := self.tracker.recover():
+            log.warning("finished %d transcript task(s) a crash had interrupted", recovered)
+        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock)
+        self.rows = RowFinder(sheet, cfg.phone_region, self.clock)
+        self.results = ResultFinder(cfg.data_dir)
+        if self._bolna is None and cfg.bolna_api_token:
+            self._bolna = BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)
+        self._awaiting_completion = self.tracker.awaiting_completion()
+        self._awaiting_results = self.tracker.awaiting_results()
+        app = create_app(self._on_event, auth, DeadLetters(cfg.data_dir), cfg.intake_max_body_bytes)
+        self.server = BackgroundServer(app, cfg.intake_host, cfg.intake_port, name="intake").start()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+        if hasattr(self, "writer"):
+            self._sync_calls()
+            try:
+                self.writer.flush()
+            except SheetError as exc:
+                log.error("sheet updates lost at shutdown (%d rows): %s", self.writer.pending(), exc)
+
+    def wakeup_event(self) -> threading.Event:
+        return self._wake
+
+    # -- request threads -------------------------------------------------------------------
+
+    def _on_event(self, body: Any) -> dict[str, Any]:
+        applied = self.tracker.apply(body)
+        with self._lock:
+            self._dirty.add(applied.execution_id)
+            if applied.disconnected_at is not None:
+                self._awaiting_completion[applied.execution_id] = applied.disconnected_at
+            else:
+                self._awaiting_completion.pop(applied.execution_id, None)
+            if applied.task_written:
+                self._awaiting_results.add(applied.execution_id)
+            self.processed += 1
+        self._wake.set()
+        return {"execution_id": applied.execution_id, "status": applied.status, "applied": applied.accepted}
+
+    # -- the stage's loop ------------------------------------------------------------------
+
+    def run_once(self) -> bool:
+        did = self._sync_calls()
+        now = self.clock.now()
+        if now >= self._next_grace_check:
+            self._next_grace_check = now + GRACE_CHECK_SECONDS
+            did = self._fire_grace_timers(now) or did
+        if now >= self._next_result_sync:
+            self._next_result_sync = now + self.cfg.sheet_flush_seconds
+            did = self._sync_results() or did
+        return self.writer.maybe_flush() or did
+
+    def _sync_calls(self) -> bool:
+        """Queue a row update for every call that changed since the last loop."""
+        with self._lock:
+            changed, self._dirty = self._dirty, set()
+        for execution_id in sorted(changed):
+            found = self._latest_attempt(execution_id)
+            if found is None:
+                continue
+            attempt, phone, body = found
+            row = self.rows.row_for(phone, attempt.row)
+            if row is None:
+                log.info("no sheet row holds %s", phone, extra=task(execution_id, "no-row"))
+                continue
+            self.writer.update(row, call_fields(body, attempt))
+        return bool(changed)
+
+    def _latest_attempt(self, execution_id: str) -> tuple[Attempt, str, dict[str, Any]] | None:
+        """The call's attempt, if it is its lead's latest: an older call's late event must not
+        overwrite the row of the call that followed it."""
+        record = self.store.execution(execution_id) or {}
+        key = record.get("lead")
+        lead = self.store.load(key) if isinstance(key, str) else None
+        attempt = lead.by_execution(execution_id) if lead else None
+        if lead is None or attempt is None:
+            return None
+        if attempt is not lead.latest():
+            log.info("event for an earlier call; row left alone", extra=task(execution_id, "superseded"))
+            return None
+        body = record.get("body")
+        return attempt, lead.phone, body if isinstance(body, dict) else {}
+
+    def _fire_grace_timers(self, now: float) -> bool:
+        grace = self.cfg.disconnect_grace
+        with self._lock:
+            due = [eid for eid, since in self._awaiting_completion.items() if now - since >= grace]
+        for execution_id in due:
+            fresh = self._fetch(execution_id)
+            written = self.tracker.close_after_grace(execution_id, fresh)
+            with self._lock:
+                self._awaiting_completion.pop(execution_id, None)
+                self._dirty.add(execution_id)
+                if written:
+                    self._awaiting_results.add(execution_id)
+        return bool(due)
+
+    def _fetch(self, execution_id: str) -> dict[str, Any] | None:
+        """Bolna's current view of a call, when an API token is configured."""
+        if self._bolna is None:
+            return None
+        try:
+            return self._bolna.get_execution(execution_id)
+        except BolnaError as exc:
+            log.warning("could not read the execution: %s", exc.note, extra=task(execution_id, "lookup-failed"))
+            return None
+
+    def _sync_results(self) -> bool:
+        with self._lock:
+            waiting = sorted(self._awaiting_results)
+        if not waiting:
+            return False
+        self.results.scan()
+        synced = False
+        for execution_id in waiting:
+            doc = self.results.find(execution_id)
+            if doc is None:
+                if self.results.never_coming(execution_id):
+                    # A replay from dead/transcripts/ would still produce a result; it just
+                    # would not reach the sheet. Waiting forever would cost a stat per pass.
+                    self._stop_waiting(execution_id, "transcript dead-lettered; no result to copy")
+                continue
+            found = self._latest_attempt(execution_id)
+            if found is not None:
+                attempt, phone, _ = found
+                row = self.rows.row_for(phone, attempt.row)
+                if row is not None:
+                    self.writer.update(row, result_fields(doc))
+            self._stop_waiting(execution_id, "analysis result copied to the sheet")
+            synced = True
+        return synced
+
+    def _stop_waiting(self, execution_id: str, why: str) -> None:
+        self.tracker.mark_result_synced(execution_id)
+        with self._lock:
+            self._awaiting_results.discard(execution_id)
+        log.info("%s", why, extra=task(execution_id, "result-synced"))
+
+
+def call_fields(body: dict[str, Any], attempt: Attempt) -> dict[str, str]:
+    """The row's columns for this call: Bolna's view, plus our own note if we made one."""
+    fields = sheet_fields(body)
+    fields.setdefault("Status", attempt.status)
+    if attempt.note:
+        fields["Notes"] = "; ".join(part for part in (fields.get("Notes", ""), attempt.note) if part)
+    return fields
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
