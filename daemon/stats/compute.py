@@ -225,9 +225,7 @@ def compute(payloads: Iterable[Mapping[str, Any]], tz: tzinfo) -> Report:
                 attempts=field_attempts[name],
                 mean=field_attempts[name] / field_calls[name] if field_calls[name] else None,
                 asked=field_asked[name],
-                mean_when_asked=(
-                    field_asked_attempts[name] / field_asked[name] if field_asked[name] else None
-                ),
+                mean_when_asked=(field_asked_attempts[name] / field_asked[name] if field_asked[name] else None),
             )
             for name in ordered_fields
         ],

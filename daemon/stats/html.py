@@ -76,7 +76,7 @@ def render_html(report: Report, *, title: str, subtitle: str) -> str:
     charts = [
         _card(
             "Drop-off funnel",
-            svg.funnel("funnel", "Calls remaining after each drop-off point", funnel_steps(report), color="#3b82c4"),
+            svg.funnel("funnel", "Calls remaining after each drop-off point", funnel_steps(report), color="#74a9d8"),
         ),
         _card(
             "Call duration distribution",
@@ -117,7 +117,10 @@ def render_html(report: Report, *, title: str, subtitle: str) -> str:
     )
     dropoff = _table(
         ["drop-off stage", "calls", "share"],
-        [[stage, str(count), pct(count, n)] for stage, count in report.dropoff.items()],
+        [
+            *([stage, str(count), pct(count, n)] for stage, count in report.dropoff.items()),
+            ["no drop-off", str(n - sum(report.dropoff.values())), pct(n - sum(report.dropoff.values()), n)],
+        ],
     )
     durations = _table(
         ["outcome", "calls", "mean s", "median s", "p90 s", "max s"],
@@ -137,10 +140,10 @@ def render_html(report: Report, *, title: str, subtitle: str) -> str:
         _card("Response time per attempt (end - start)", responses),
     ]
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>"
-        f"<h1>{escape(title)}</h1><p class=\"sub\">{escape(subtitle)}</p>"
+        f'<h1>{escape(title)}</h1><p class="sub">{escape(subtitle)}</p>'
         f'<div class="tiles">{tiles_html}</div>'
         f'<div class="grid">{"".join(charts)}</div>'
         f'<div class="grid">{"".join(tables)}</div>'

@@ -22,8 +22,7 @@ def _svg(name: str, title: str, width: int, height: int, body: list[str]) -> str
 
 def _text(x: float, y: float, label: str, *, anchor: str = "start", size: int = 13, fill: str = TEXT) -> str:
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}">'
-        f"{escape(label)}</text>"
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}">{escape(label)}</text>'
     )
 
 
@@ -41,30 +40,26 @@ def hbars(
     *,
     color: str,
     width: int = 560,
-    label_width: int = 230,
     value_label: Callable[[int], str] = str,
 ) -> str:
-    """One horizontal bar per item, longest = full width, value written after the bar."""
-    row, pad = 26, 8
+    """One horizontal bar per item under its label (labels can be long), longest = full width."""
+    row, pad, value_room = 42, 6, 110
     height = pad * 2 + row * max(len(items), 1)
     top = max((v for _, v in items), default=0) or 1
-    span = width - label_width - 90
+    span = width - value_room
     body = []
     for i, (label, value) in enumerate(items):
         y = pad + i * row
-        shown = label if len(label) <= 34 else label[:33] + "…"
-        body.append(_text(label_width - 8, y + 17, shown, anchor="end"))
+        body.append(_text(0, y + 14, label))
         bar = span * value / top
-        body.append(_rect(label_width, y + 4, bar, row - 8, color, f"{label}: {value_label(value)}"))
-        body.append(_text(label_width + bar + 6, y + 17, value_label(value), fill=MUTED))
+        body.append(_rect(0, y + 20, bar, 16, color, f"{label}: {value_label(value)}"))
+        body.append(_text(bar + 6, y + 33, value_label(value), fill=MUTED))
     if not items:
         body.append(_text(width / 2, pad + 17, "no calls", anchor="middle", fill=MUTED))
     return _svg(name, title, width, height, body)
 
 
-def funnel(
-    name: str, title: str, steps: Sequence[tuple[str, int]], *, color: str, width: int = 560
-) -> str:
+def funnel(name: str, title: str, steps: Sequence[tuple[str, int]], *, color: str, width: int = 560) -> str:
     """Centered bars narrowing step by step, each step's count and the loss from the one before."""
     row, gap, pad, label_width = 34, 10, 8, 190
     height = pad * 2 + len(steps) * (row + gap)

@@ -17,14 +17,14 @@ def num(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Left-aligned first column, right-aligned numbers, two spaces between columns."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> list[str]:
+    """Columns two spaces apart; `align` has an l or r per column (default: first l, the rest r)."""
     widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    align = align or "l" + "r" * (len(widths) - 1)
 
     def line(cells: Sequence[str]) -> str:
-        first, *rest = (str(c) for c in cells)
-        parts = [first.ljust(widths[0])] + [c.rjust(w) for c, w in zip(rest, widths[1:], strict=True)]
-        return "  " + "  ".join(parts).rstrip()
+        parts = [str(c).ljust(w) if a == "l" else str(c).rjust(w) for c, w, a in zip(cells, widths, align, strict=True)]
+        return ("  " + "  ".join(parts)).rstrip()
 
     return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
 

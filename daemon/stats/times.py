@@ -50,7 +50,6 @@ def parse_since(text: str, now: float, tz: tzinfo) -> float:
     since = epoch_of(raw, tz)
     if since is None:
         raise ValueError(
-            f"--since {text!r}: use a duration like 24h or 7d, or a date/time like 2025-10-02 or "
-            "2025-10-02T14:00"
+            f"--since {text!r}: use a duration like 24h or 7d, or a date/time like 2025-10-02 or 2025-10-02T14:00"
         )
     return since

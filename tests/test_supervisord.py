@@ -1,0 +1,198 @@
+"""The shipped process-manager files: supervisor.conf under a real supervisord, ecosystem.config.js under node.
+
+supervisord runs a copy of supervisor.conf whose only change is where it writes (logs, socket
+and pid file go to a temp folder; %(here)s becomes the repository). The data folder and the
+webhook endpoint reach the stages the way an operator's would: through supervisord's own
+environment, which its programs inherit.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from stages.sink import WebhookSink
+from tests.conftest import ROOT, wait_for
+
+STAGES = ("dialer", "intake", "processor", "delivery")
+BIN = Path(sys.executable).parent
+
+
+def shipped_supervisor_conf() -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser()
+    parser.read(ROOT / "supervisor.conf")
+    return parser
+
+
+def test_supervisor_conf_has_one_program_per_stage() -> None:
+    conf = shipped_supervisor_conf()
+    programs = {s.split(":", 1)[1]: conf[s] for s in conf.sections() if s.startswith("program:")}
+    assert sorted(programs) == sorted(STAGES)
+    for stage, p in programs.items():
+        assert p["command"] == f"%(here)s/.venv/bin/python -m daemon run {stage}"
+        assert p["directory"] == "%(here)s"
+        assert p["stdout_logfile"] == f"%(here)s/logs/{stage}.log"
+        assert p["redirect_stderr"] == "true" and p["stopsignal"] == "TERM"
+        assert int(p["stopwaitsecs"]) >= 30 and p["stdout_logfile_backups"] != "0"
+    text = (ROOT / "supervisor.conf").read_text().lower()
+    assert not re.search(r"(token|secret|api_key|password)\s*=", text)  # settings live in .env
+
+
+def test_pm2_ecosystem_matches_supervisor_conf() -> None:
+    out = subprocess.run(
+        [
+            "node",
+            "-e",
+            "process.stdout.write(JSON.stringify(require(process.argv[1])))",
+            str(ROOT / "ecosystem.config.js"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    apps = {app["name"]: app for app in json.loads(out)["apps"]}
+    assert sorted(apps) == sorted(STAGES)
+    conf = shipped_supervisor_conf()
+    for stage, app in apps.items():
+        program = conf[f"program:{stage}"]
+        assert app["script"] == str(ROOT / ".venv/bin/python") and app["interpreter"] == "none"
+        assert app["args"] == ["-m", "daemon", "run", stage]
+        assert app["cwd"] == str(ROOT)
+        assert app["kill_timeout"] == int(program["stopwaitsecs"]) * 1000
+        assert app["stop_exit_codes"] == [int(program["exitcodes"])]
+        assert app["out_file"] == app["error_file"] == str(ROOT / "logs" / f"{stage}.log")
+        assert app["autorestart"] is True and app["max_restarts"] > 0 and app["restart_delay"] > 0
+
+
+# -- a real supervisord -----------------------------------------------------------------------
+
+
+class Supervisor:
+    def __init__(self, tmp: Path) -> None:
+        self.logs = tmp / "logs"
+        self.logs.mkdir()
+        text = (ROOT / "supervisor.conf").read_text()
+        self.conf = tmp / "supervisor.conf"
+        self.conf.write_text(text.replace("%(here)s/logs", str(self.logs)).replace("%(here)s", str(ROOT)))
+
+    def ctl(self, *args: str) -> str:
+        cmd = [str(BIN / "supervisorctl"), "-c", str(self.conf), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=90).stdout
+
+    def states(self) -> dict[str, tuple[str, int | None]]:
+        found = {}
+        for line in self.ctl("status").splitlines():
+            m = re.match(r"(\S+)\s+(\S+)(?:\s+pid (\d+))?", line)
+            if m and m[1] in STAGES:
+                found[m[1]] = (m[2], int(m[3]) if m[3] else None)
+        return found
+
+    def all_running(self) -> bool:
+        states = self.states()
+        return len(states) == len(STAGES) and all(state == "RUNNING" for state, _ in states.values())
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[WebhookSink]:
+    receiver = WebhookSink(tmp_path / "sink").start()
+    yield receiver
+    receiver.hang_seconds = 0
+    receiver.close()
+
+
+def transcript(call_ref_id: str) -> bytes:
+    return json.dumps(
+        {
+            "call_ref_id": call_ref_id,
+            "start_time": "2025-10-02 14:25:00",
+            "end_time": "2025-10-02 14:26:00",
+            "messages": [
+                {"role": "assistant", "text": "Namaste! What's your name?", "timestamp": "2025-10-02 14:25:02"},
+                {"role": "user", "text": "My name is Rahul Sharma", "timestamp": "2025-10-02 14:25:08"},
+            ],
+        }
+    ).encode()
+
+
+def drop(data: Path, name: str, raw: bytes) -> None:
+    """How a producer hands over a transcript: write it beside the data folder, then rename it in."""
+    aside = data.parent / f"outgoing-{name}"
+    aside.write_bytes(raw)
+    os.rename(aside, data / "transcripts" / name)
+
+
+def delivered(sink: WebhookSink, call_ref_id: str) -> list[str]:
+    return [r.headers["webhook-id"] for r in sink.accepted() if json.loads(r.body)["call_ref_id"] == call_ref_id]
+
+
+@pytest.mark.slow
+def test_supervisord_runs_restarts_and_stops_every_stage(tmp_path: Path, sink: WebhookSink) -> None:
+    data = tmp_path / "data"
+    sv = Supervisor(tmp_path)
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data),
+        "SINGLEINTERFACE_WEBHOOK_URL": sink.url,
+        "INTAKE_PORT": "0",
+        "BOLNA_API_TOKEN": "test-token",  # the dialer needs these to start; with no leads it never calls
+        "BOLNA_AGENT_ID": "test-agent",
+        "BOLNA_BASE_URL": "http://127.0.0.1:9",
+        "LOG_FORMAT": "text",
+    }
+    supervisord = subprocess.Popen([str(BIN / "supervisord"), "-n", "-c", str(sv.conf)], env=env, cwd=tmp_path)
+    try:
+        assert wait_for(sv.all_running, timeout=20), sv.ctl("status")
+
+        # A transcript flows through every stage to the webhook.
+        drop(data, "sv-1.json", transcript("sv-1"))
+        assert wait_for(lambda: len(delivered(sink, "sv-1")) == 1, timeout=15)
+        assert wait_for(lambda: (data / "done/results/sv-1.json").exists(), timeout=5)
+        assert (data / "done/transcripts/sv-1.json").exists()
+
+        # Kill delivery while it waits on the webhook: supervisord restarts it, and the new
+        # process recovers the result its predecessor had claimed and sends it.
+        sink.hang_seconds = 60
+        drop(data, "sv-2.json", transcript("sv-2"))
+        assert wait_for(lambda: any((data / "delivering").glob("sv-2.json@*")), timeout=15)
+        time.sleep(0.3)  # the POST is on its way and hanging
+        _, old_pid = sv.states()["delivery"]
+        assert old_pid is not None
+        os.kill(old_pid, signal.SIGKILL)
+        sink.hang_seconds = 0
+        assert wait_for(lambda: sv.states()["delivery"][1] not in (None, old_pid) and sv.all_running(), timeout=20)
+        assert wait_for(lambda: len(delivered(sink, "sv-2")) >= 1, timeout=15)
+        assert wait_for(lambda: (data / "done/results/sv-2.json").exists(), timeout=5)
+        assert list((data / "delivering").iterdir()) == []
+
+        # `stop all` ends every stage with its own clean exit, well within stopwaitsecs.
+        started = time.monotonic()
+        sv.ctl("stop", "all")
+        took = time.monotonic() - started
+        assert {state for state, _ in sv.states().values()} == {"STOPPED"}
+        assert took < 30
+        supervisor_log = (sv.logs / "supervisord.log").read_text()
+        for stage in STAGES:
+            assert f"stopped: {stage} (exit status 0)" in supervisor_log
+            assert "stopped cleanly" in (sv.logs / f"{stage}.log").read_text()
+        assert "exited: delivery (terminated by SIGKILL; not expected)" in supervisor_log
+
+        # One line per event in each stage's own log: time, stage, call id, outcome.
+        line = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (\w+) \w+ (\S+) (\S+) ", re.M)
+        events = {(m[1], m[2], m[3]) for m in line.finditer((sv.logs / "processor.log").read_text())}
+        events |= {(m[1], m[2], m[3]) for m in line.finditer((sv.logs / "delivery.log").read_text())}
+        assert {("processor", "sv-1", "processed"), ("delivery", "sv-1", "delivered")} <= events
+        assert ("delivery", "sv-2.json", "recovered") in events  # the queue names a recovered task by file
+    finally:
+        supervisord.send_signal(signal.SIGTERM)
+        supervisord.wait(timeout=90)
