@@ -20,7 +20,7 @@ from types import FrameType
 
 import orjson
 
-from daemon import fsutil
+from daemon import fsutil, metrics
 from daemon.config import Config
 from daemon.layout import ensure
 from daemon.stage import Stage
@@ -60,14 +60,22 @@ def stage_class(name: str) -> type[Stage]:
 
 
 class Heartbeat:
-    """state/heartbeats/<stage>.<pid>: refreshed while the stage loops; `status` reads it."""
+    """state/heartbeats/<stage>.<pid>: refreshed by a thread while the stage runs; `status` reads it.
+
+    A thread, not the loop, beats: one delivery task may rightly take three 10 s tries, and the
+    stage is alive all the while.
+    """
 
     def __init__(self, cfg: Config, stage: Stage) -> None:
         self.path = cfg.data_dir / "state" / "heartbeats" / f"{stage.name}.{os.getpid()}"
         self.interval = cfg.heartbeat_seconds
         self.stage = stage
         self.started = time.time()
-        self.next = 0.0
+        self.data_dir = cfg.data_dir
+        self.metrics = metrics.for_stage(stage.name)
+        self.metrics.bind(stage)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
         self._forget_dead_siblings()
 
     def _forget_dead_siblings(self) -> None:
@@ -80,16 +88,13 @@ class Heartbeat:
             if not fsutil.owner_alive(owner):
                 path.unlink(missing_ok=True)
 
-    def beat(self, now: float) -> None:
-        if now < self.next:
-            return
-        self.next = now + self.interval
+    def beat(self) -> None:
         doc = {
             "stage": self.stage.name,
             "pid": os.getpid(),
             "owner": fsutil.owner_tag(),
             "started_at": self.started,
-            "beat_at": now,
+            "beat_at": time.time(),
             "processed": self.stage.processed,
             "failed": self.stage.failed,
             "last_error": self.stage.last_error,
@@ -97,8 +102,24 @@ class Heartbeat:
         tmp = self.path.with_name("." + self.path.name)
         tmp.write_bytes(orjson.dumps(doc))
         os.replace(tmp, self.path)
+        self.metrics.write_textfile(self.data_dir)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.beat()
+            except OSError as exc:  # a full disk must not kill the stage through its heartbeat
+                log.warning("heartbeat not written: %s", exc)
+
+    def start(self) -> None:
+        self.beat()
+        self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
+        self._thread.start()
 
     def remove(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         self.path.unlink(missing_ok=True)
 
 
@@ -106,10 +127,10 @@ def run_stage(stage: Stage, stop: StopFlag, heartbeat: Heartbeat | None = None) 
     """Drive one stage until asked to stop. Per-task errors are the stage's business."""
     try:
         stage.setup()
+        if heartbeat:
+            heartbeat.start()
         wake = stage.wakeup_event() or threading.Event()
         while not stop.requested:
-            if heartbeat:
-                heartbeat.beat(time.time())
             wake.clear()
             if not stage.run_once():
                 wake.wait(stage.idle_wait)
