@@ -13,6 +13,7 @@ import logging
 import threading
 from typing import Any
 
+from daemon import metrics
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 from daemon.logs import task
@@ -87,7 +88,14 @@ class IntakeStage(Stage):
             self._bolna = BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)
         self._awaiting_completion = self.tracker.awaiting_completion()
         self._awaiting_results = self.tracker.awaiting_results()
-        app = create_app(self._on_event, auth, DeadLetters(cfg.data_dir), cfg.intake_max_body_bytes)
+        live = metrics.for_stage(self.name)
+        app = create_app(
+            self._on_event,
+            auth,
+            DeadLetters(cfg.data_dir),
+            cfg.intake_max_body_bytes,
+            metrics=lambda: metrics.pipeline_exposition(cfg.data_dir, live),
+        )
         self.server = BackgroundServer(app, cfg.intake_host, cfg.intake_port, name="intake").start()
 
     def close(self) -> None:

@@ -235,6 +235,24 @@ def test_health(intake: Intake) -> None:
     assert requests.get(intake.url.replace("/webhook/bolna", "/health"), timeout=5).json() == {"status": "ok"}
 
 
+def test_metrics_are_served_in_prometheus_text_format(intake: Intake) -> None:
+    """The intake serves its own counters and every other stage's textfile, merged."""
+    from daemon import metrics
+
+    other = metrics.textfile_path(intake.cfg.data_dir, "processor")
+    other.parent.mkdir(parents=True, exist_ok=True)
+    other.write_text(
+        "# HELP callpipe_tasks_processed_total Tasks handled.\n"
+        "# TYPE callpipe_tasks_processed_total counter\n"
+        'callpipe_tasks_processed_total{stage="processor"} 7.0\n'
+    )
+    response = requests.get(intake.url.replace("/webhook/bolna", "/metrics"), timeout=5)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert 'callpipe_tasks_processed_total{stage="intake"} 0.0' in response.text
+    assert 'callpipe_tasks_processed_total{stage="processor"} 7.0' in response.text
+
+
 def test_answering_never_waits_for_the_sheet(intake: Intake) -> None:
     before = intake.cfg.leads_path().read_bytes()
     assert intake.post(outbound("ex-8", "completed")).status_code == 200

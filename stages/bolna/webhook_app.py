@@ -91,13 +91,27 @@ class DeadLetters:
 EventHandler = Callable[[Any], dict[str, Any]]
 
 
-def create_app(handle: EventHandler, auth: IntakeAuth, dead: DeadLetters, max_body: int) -> Flask:
+def create_app(
+    handle: EventHandler,
+    auth: IntakeAuth,
+    dead: DeadLetters,
+    max_body: int,
+    metrics: Callable[[], bytes] | None = None,
+) -> Flask:
     app = Flask("callpipe.intake")
     app.config["MAX_CONTENT_LENGTH"] = max_body
 
     @app.get("/health")
     def health() -> Response:
         return _json(200, {"status": "ok"})
+
+    if metrics is not None:
+
+        @app.get("/metrics")
+        def prometheus() -> Response:
+            from daemon.metrics import CONTENT_TYPE
+
+            return Response(metrics(), status=200, content_type=CONTENT_TYPE)
 
     @app.post("/webhook/bolna")
     def bolna_webhook() -> Response:
