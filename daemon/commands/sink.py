@@ -9,6 +9,8 @@ from types import FrameType
 
 from daemon.config import Config
 
+EX_CONFIG = 78
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -29,7 +31,14 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
 
     log = logging.getLogger("daemon.commands.sink")
     port = cfg.sink_port if args.port is None else args.port
-    sink = WebhookSink(cfg.sink_path(), host=cfg.sink_host, port=port, secret=cfg.webhook_secret.reveal())
+    try:
+        sink = WebhookSink(cfg.sink_path(), host=cfg.sink_host, port=port, secret=cfg.webhook_secret.reveal())
+    except ValueError as exc:
+        log.error("WEBHOOK_SECRET: %s", exc)
+        return EX_CONFIG
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", cfg.sink_host, port, exc.strerror or exc)
+        return 1
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -35,7 +35,17 @@ _NUKTA = "\u093c"
 
 # Token kinds.
 WORD, LETTER, DIGITS, NUMBER, MULTI, AT, DOT, POINT, SYMBOL, BREAK, DEVA = (
-    "word", "letter", "digits", "number", "multi", "at", "dot", "point", "symbol", "break", "deva",
+    "word",
+    "letter",
+    "digits",
+    "number",
+    "multi",
+    "at",
+    "dot",
+    "point",
+    "symbol",
+    "break",
+    "deva",
 )
 _JOINERS = (AT, DOT, SYMBOL)
 _JOINER_TEXTS = frozenset(".-_+")
@@ -77,8 +87,12 @@ def _word_set(words: str) -> frozenset[str]:
 _PHRASES: dict[tuple[str, ...], tuple[str, str]] = {}
 for _phrase, _kind, _text in (
     ("at|attherate|atherate|एट|ऐट", AT, "@"),
-    ("at the rate|at the rate of|at rate|at d rate|at da rate|at de rate|@ the rate|@ the rate of|@ rate"
-     "|एट द रेट|ऐट द रेट|एट दी रेट|एट दि रेट|ऐट दि रेट|एट द रेट ऑफ|एट रेट|@ द रेट", AT, "@"),
+    (
+        "at the rate|at the rate of|at rate|at d rate|at da rate|at de rate|@ the rate|@ the rate of|@ rate"
+        "|एट द रेट|ऐट द रेट|एट दी रेट|एट दि रेट|ऐट दि रेट|एट द रेट ऑफ|एट रेट|@ द रेट",
+        AT,
+        "@",
+    ),
     ("dot|period|डॉट|डोट|डाट", DOT, "."),
     ("point|पॉइंट|पॉइन्ट", POINT, "."),
     ("underscore|under score|अंडरस्कोर|अंडर स्कोर", SYMBOL, "_"),
@@ -102,21 +116,49 @@ _PHRASE_STARTS = frozenset(p[0] for p in _PHRASES)
 # Devanagari "टू" are everyday words too).
 _NUMBERS: dict[str, tuple[int, bool]] = {}
 for _number, _names in enumerate(
-    ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+    (
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    )
 ):
     _NUMBERS[_names] = (_number, False)
-for _number, _names in zip(range(20, 100, 10),
-                           ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"),
-                           strict=True):
+for _number, _names in zip(
+    range(20, 100, 10), ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"), strict=True
+):
     _NUMBERS[_names] = (_number, False)
 _NUMBERS.update(hundred=(100, False), thousand=(1000, False))
-for _number, _names in enumerate((
-    "shunya shoonya sunya oh शून्य जीरो",
-    "ek एक वन", "do दो टू", "teen tin तीन थ्री", "char chaar चार फोर",
-    "paanch panch paach पांच पाँच फाइव", "chhe chhah chah che छह छः छे छै सिक्स", "saat sat सात सेवन",
-    "aath ath आठ", "nau नौ नाइन नाईन",
-)):
+for _number, _names in enumerate(
+    (
+        "shunya shoonya sunya oh शून्य जीरो",
+        "ek एक वन",
+        "do दो टू",
+        "teen tin तीन थ्री",
+        "char chaar चार फोर",
+        "paanch panch paach पांच पाँच फाइव",
+        "chhe chhah chah che छह छः छे छै सिक्स",
+        "saat sat सात सेवन",
+        "aath ath आठ",
+        "nau नौ नाइन नाईन",
+    )
+):
     for _word in _names.split():
         _NUMBERS[_deva_key(_word)] = (_number, True)
 
@@ -125,8 +167,34 @@ _DEVA_LETTERS = {
     _deva_key(name): letter
     for letter, names in zip(
         "abcdefghijklmnopqrstuvwxyz",
-        ("ए", "बी", "सी", "डी", "ई", "एफ", "जी", "एच", "आई", "जे", "के", "एल", "एम", "एन", "ओ", "पी",
-         "क्यू", "आर", "एस", "टी", "यू", "वी", "", "एक्स", "वाई", "जेड ज़ेड"),
+        (
+            "ए",
+            "बी",
+            "सी",
+            "डी",
+            "ई",
+            "एफ",
+            "जी",
+            "एच",
+            "आई",
+            "जे",
+            "के",
+            "एल",
+            "एम",
+            "एन",
+            "ओ",
+            "पी",
+            "क्यू",
+            "आर",
+            "एस",
+            "टी",
+            "यू",
+            "वी",
+            "",
+            "एक्स",
+            "वाई",
+            "जेड ज़ेड",
+        ),
         strict=True,
     )
     for name in names.split()
@@ -154,13 +222,30 @@ _DEVA_STOP_WORDS = _word_set("""
 # Devanagari words that mean something else in a domain ("को" is a Hindi postposition, and ".co" in one).
 _DEVA_DOMAIN_WORDS = {
     _deva_key(word): latin
-    for latin, words in (("com", "कॉम कोम कौम"), ("in", "इन"), ("co", "को"), ("net", "नेट"),
-                         ("org", "ऑर्ग ओआरजी"), ("mail", "मेल"), ("icloud", "आईक्लाउड"), ("rediff", "रेडिफ"))
+    for latin, words in (
+        ("com", "कॉम कोम कौम"),
+        ("in", "इन"),
+        ("co", "को"),
+        ("net", "नेट"),
+        ("org", "ऑर्ग ओआरजी"),
+        ("mail", "मेल"),
+        ("icloud", "आईक्लाउड"),
+        ("rediff", "रेडिफ"),
+    )
     for word in words.split()
 }
-_DOMAIN_FIXES = {"g-mail": "gmail", "jimail": "gmail", "geemail": "gmail", "jeemail": "gmail",
-                 "hot-mail": "hotmail", "yahu": "yahoo", "ya-hoo": "yahoo", "out-look": "outlook",
-                 "redifmail": "rediffmail", "rediff-mail": "rediffmail"}
+_DOMAIN_FIXES = {
+    "g-mail": "gmail",
+    "jimail": "gmail",
+    "geemail": "gmail",
+    "jeemail": "gmail",
+    "hot-mail": "hotmail",
+    "yahu": "yahoo",
+    "ya-hoo": "yahoo",
+    "out-look": "outlook",
+    "redifmail": "rediffmail",
+    "rediff-mail": "rediffmail",
+}
 _TLD_FIXES = {"come": "com", "kom": "com"}
 # "gmail com" with the "dot" swallowed by the ASR; only for providers everyone knows.
 _PROVIDERS = _word_set("gmail yahoo hotmail outlook rediffmail icloud ymail live protonmail aol")
@@ -175,16 +260,70 @@ _MAX_LABEL_WORDS = 3
 # Devanagari to Latin, for names spoken in a Devanagari transcript ("राहुल" -> "rahul"). Best effort: the
 # inherent vowel is dropped at a word's end only, long vowels fold to short ones.
 _CONSONANTS = {
-    "क": "k", "ख": "kh", "ग": "g", "घ": "gh", "ङ": "n", "च": "ch", "छ": "chh", "ज": "j", "झ": "jh", "ञ": "n",
-    "ट": "t", "ठ": "th", "ड": "d", "ढ": "dh", "ण": "n", "त": "t", "थ": "th", "द": "d", "ध": "dh", "न": "n",
-    "प": "p", "फ": "ph", "ब": "b", "भ": "bh", "म": "m", "य": "y", "र": "r", "ल": "l", "व": "v", "श": "sh",
-    "ष": "sh", "स": "s", "ह": "h", "ळ": "l",
+    "क": "k",
+    "ख": "kh",
+    "ग": "g",
+    "घ": "gh",
+    "ङ": "n",
+    "च": "ch",
+    "छ": "chh",
+    "ज": "j",
+    "झ": "jh",
+    "ञ": "n",
+    "ट": "t",
+    "ठ": "th",
+    "ड": "d",
+    "ढ": "dh",
+    "ण": "n",
+    "त": "t",
+    "थ": "th",
+    "द": "d",
+    "ध": "dh",
+    "न": "n",
+    "प": "p",
+    "फ": "ph",
+    "ब": "b",
+    "भ": "bh",
+    "म": "m",
+    "य": "y",
+    "र": "r",
+    "ल": "l",
+    "व": "v",
+    "श": "sh",
+    "ष": "sh",
+    "स": "s",
+    "ह": "h",
+    "ळ": "l",
 }
 _NUKTA_CONSONANTS = {"k": "q", "kh": "kh", "g": "g", "j": "z", "d": "r", "dh": "rh", "ph": "f", "y": "y"}
-_VOWEL_SIGNS = {"ा": "a", "ि": "i", "ी": "i", "ु": "u", "ू": "u", "ृ": "ri", "े": "e", "ै": "ai", "ो": "o",
-                "ौ": "au", "ॉ": "o", "ॅ": "e"}
-_VOWELS = {"अ": "a", "आ": "a", "इ": "i", "ई": "i", "उ": "u", "ऊ": "u", "ऋ": "ri", "ए": "e", "ऐ": "ai",
-           "ओ": "o", "औ": "au", "ऑ": "o"}
+_VOWEL_SIGNS = {
+    "ा": "a",
+    "ि": "i",
+    "ी": "i",
+    "ु": "u",
+    "ू": "u",
+    "ृ": "ri",
+    "े": "e",
+    "ै": "ai",
+    "ो": "o",
+    "ौ": "au",
+    "ॉ": "o",
+    "ॅ": "e",
+}
+_VOWELS = {
+    "अ": "a",
+    "आ": "a",
+    "इ": "i",
+    "ई": "i",
+    "उ": "u",
+    "ऊ": "u",
+    "ऋ": "ri",
+    "ए": "e",
+    "ऐ": "ai",
+    "ओ": "o",
+    "औ": "au",
+    "ऑ": "o",
+}
 _VIRAMA, _NASALS = "्", "ंँ"
 
 
@@ -242,17 +381,18 @@ def _lex(text: str) -> list[_Tok]:
     n = len(raw)
     for i, tok in enumerate(raw):
         if tok.kind == WORD:
-            tok.typed = ((i + 1 < n and not raw[i + 1].gap and raw[i + 1].kind in _JOINERS)
-                         or (i > 0 and not tok.gap and raw[i - 1].kind in _JOINERS))
+            tok.typed = (i + 1 < n and not raw[i + 1].gap and raw[i + 1].kind in _JOINERS) or (
+                i > 0 and not tok.gap and raw[i - 1].kind in _JOINERS
+            )
     toks: list[_Tok] = []
     i = 0
     while i < n:
         spoken = raw[i].text in _PHRASE_STARTS and not raw[i].typed
         sizes = range(min(_PHRASE_LEN, n - i), 0, -1) if spoken else ()
         for size in sizes:
-            hit = _PHRASES.get(tuple(t.text for t in raw[i:i + size]))
+            hit = _PHRASES.get(tuple(t.text for t in raw[i : i + size]))
             if hit is not None:
-                toks.append(_joined(hit[0], hit[1], raw[i:i + size]))
+                toks.append(_joined(hit[0], hit[1], raw[i : i + size]))
                 i += size
                 break
         else:
@@ -279,7 +419,7 @@ def _classify(tok: _Tok) -> _Tok:
 
 
 def _apply_multipliers(toks: list[_Tok]) -> list[_Tok]:
-    """"double s" -> "ss", "triple x" -> "xxx", "double 7" / "double seven" -> "77"."""
+    """ "double s" -> "ss", "triple x" -> "xxx", "double 7" / "double seven" -> "77"."""
     out: list[_Tok] = []
     i = 0
     while i < len(toks):
@@ -345,8 +485,7 @@ def _compound(values: list[int | str], i: int) -> tuple[int, int]:
                 total, current = total + scaled, 0
             else:
                 current = scaled
-        elif (value < 10 and current % 10 == 0 and current % 100 != 10) or (
-                10 <= value < 100 and current % 100 == 0):
+        elif (value < 10 and current % 10 == 0 and current % 100 != 10) or (10 <= value < 100 and current % 100 == 0):
             current += value
         else:
             break
@@ -387,13 +526,20 @@ def _letter_run_end(toks: list[_Tok], i: int) -> int:
     if j - i > 1 or j == len(toks):
         return j
     joiner, count = toks[j].orig, 1
-    while (j + 1 < len(toks) and toks[j].orig == joiner and joiner in ("-", ".")
-           and toks[j].kind in (SYMBOL, DOT) and toks[j + 1].kind == LETTER and len(toks[j + 1].text) == 1):
+    while (
+        j + 1 < len(toks)
+        and toks[j].orig == joiner
+        and joiner in ("-", ".")
+        and toks[j].kind in (SYMBOL, DOT)
+        and toks[j + 1].kind == LETTER
+        and len(toks[j + 1].text) == 1
+    ):
         j += 2
         count += 1
     # Only a stand-alone "r.a.h.u.l" is spelling; "a.b.c@x.com" or "a.b.c.d2@x.com" is typed as meant.
-    alone = ((i == 0 or toks[i].gap or toks[i - 1].kind == BREAK)
-             and (j == len(toks) or toks[j].gap or toks[j].kind == BREAK))
+    alone = (i == 0 or toks[i].gap or toks[i - 1].kind == BREAK) and (
+        j == len(toks) or toks[j].gap or toks[j].kind == BREAK
+    )
     return j if count >= 3 and alone else i + 1
 
 
@@ -472,8 +618,13 @@ def _is_dot(toks: list[_Tok], i: int) -> bool:
         return False
     if toks[i].kind in (DOT, POINT):
         return True
-    return (toks[i].kind == BREAK and toks[i].text == "." and i + 1 < len(toks)
-            and toks[i + 1].kind == WORD and toks[i + 1].text in _UNMISTAKABLE_TLDS)
+    return (
+        toks[i].kind == BREAK
+        and toks[i].text == "."
+        and i + 1 < len(toks)
+        and toks[i + 1].kind == WORD
+        and toks[i + 1].text in _UNMISTAKABLE_TLDS
+    )
 
 
 def _label(toks: list[_Tok], i: int) -> tuple[str, int]:
@@ -522,9 +673,14 @@ def _domain(toks: list[_Tok], at: int) -> tuple[str, int]:
                 break
             labels.append(label)
             i = after
-        elif i < len(toks) and toks[i].kind == WORD and (
+        elif (
+            i < len(toks)
+            and toks[i].kind == WORD
+            and (
                 (len(labels) == 1 and labels[0] in _PROVIDERS and toks[i].text in _PROVIDER_TLDS)
-                or (labels[-1] == "co" and toks[i].text in ("in", "uk"))):  # "yahoo dot co in"
+                or (labels[-1] == "co" and toks[i].text in ("in", "uk"))
+            )
+        ):  # "yahoo dot co in"
             labels.append(toks[i].text)
             i += 1
         else:

@@ -1,0 +1,104 @@
+"""The hand-written corpus: every tests/transcripts/*.json analysed against the expectations written by hand
+in its own "_expect" key (the analyzer ignores unknown keys). Seed examples live in transcripts/seed/ and
+are checked whole in test_analysis_seed.py.
+
+"_expect" keys (all optional except the first seven for a good transcript):
+  name, model, email      key_response of each field ("" when not verified)
+  attempts                [name, model, email] attempt counts
+  language                language.conversational
+  reason                  person | all | unclear | partial | none (the routing rule that fired)
+  dropoff                 dropoff.action
+  remarks                 [name, model, email] remarks
+  routing_time, dropoff_time, duration, start_time, end_time, call_vendor, recording_url, timing_estimated
+  details                 {field: [[start_time, end_time], ...]} attempt windows
+  bad                     the file is bad input; the value must appear in the BadTranscript reason
+  *_note                  a comment
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from stages.analysis import Analyzer, BadTranscript
+
+CORPUS = Path(__file__).parent / "transcripts"
+FILES = sorted(CORPUS.glob("*.json"))
+REASONS = {
+    "person": "Customer requested to speak with dealer",
+    "all": "All data collected - routing to dealer",
+    "unclear": "Unable to understand customer responses",
+    "partial": "Partial data collected - call ended",
+    "none": "No data collected - call failed",
+}
+REQUIRED = ("name", "model", "email", "attempts", "language", "reason", "dropoff")
+FIELDS = ("name", "model", "email")
+TOP_LEVEL = ("duration", "start_time", "end_time", "call_vendor", "recording_url")
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(FILES) >= 80
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_transcript(path: Path, analyzer: Analyzer) -> None:
+    doc = orjson.loads(path.read_bytes())
+    # A file that is not an object keeps its expectations in its first element.
+    notes = doc["_expect"] if isinstance(doc, dict) else doc[0]["_expect"]
+    expect = {k: v for k, v in notes.items() if not k.endswith("_note")}
+    if "bad" in expect:
+        with pytest.raises(BadTranscript) as caught:
+            analyzer.analyze(doc)
+        assert expect["bad"] in str(caught.value)
+        return
+    assert set(REQUIRED) <= set(expect), f"{path.name}: _expect lacks {set(REQUIRED) - set(expect)}"
+    result = analyzer.analyze(doc)
+    got = observed(result.payload, result.timing_estimated, expect)
+    assert got == expect
+    assert_consistent(result.payload)
+
+
+def observed(payload: dict[str, Any], timing_estimated: bool, expect: dict[str, Any]) -> dict[str, Any]:
+    """The payload's values under the _expect keys (only those the file asks about)."""
+    fields = {item["key_value"]: item for item in payload["response_data"]}
+    routing = payload["dealer_routing"]
+    values: dict[str, Any] = {
+        **{f: fields[f]["key_response"] for f in FIELDS},
+        "attempts": [fields[f]["attempts"] for f in FIELDS],
+        "remarks": [fields[f]["remarks"] for f in FIELDS],
+        "language": payload["language"]["conversational"],
+        "reason": next((code for code, text in REASONS.items() if text == routing["reason"]), routing["reason"]),
+        "routing_time": routing["time"],
+        "dropoff": payload["dropoff"]["action"],
+        "dropoff_time": payload["dropoff"]["time"],
+        "timing_estimated": timing_estimated,
+        "details": {
+            f: [[a["start_time"], a["end_time"]] for a in fields[f]["attempts_details"]]
+            for f in expect.get("details", {})
+        },
+        **{key: payload[key] for key in TOP_LEVEL},
+    }
+    return {key: values[key] for key in expect}
+
+
+def assert_consistent(payload: dict[str, Any]) -> None:
+    """Invariants every payload keeps, whatever the transcript."""
+    for item in payload["response_data"]:
+        assert (item["remarks"] == "verified") == bool(item["key_response"])
+        assert item["attempts"] == len(item["attempts_details"])
+        assert [a["sequence"] for a in item["attempts_details"]] == list(range(1, item["attempts"] + 1))
+        if item["remarks"] == "not_attempted":
+            assert item["attempts"] == 0
+    routing = payload["dealer_routing"]
+    assert routing["status"] == (routing["reason"] in (REASONS["person"], REASONS["all"], REASONS["unclear"]))
+    assert (routing["time"] == "") == (not routing["status"])
+    if routing["status"]:
+        assert payload["dropoff"] == {"time": "", "action": ""}
