@@ -14,6 +14,7 @@ from daemon.config import ConfigError, load_config
 
 EX_USAGE = 2
 EX_CONFIG = 78
+_SERVICES = {"run", "demo", "sink", "simulate"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,5 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"config error: {line}", file=sys.stderr)
         return EX_CONFIG
     stage = getattr(args, "log_stage", None) or args.command
-    logs.configure(stage, cfg.log_format, cfg.log_level)
+    # Services log to stdout (what supervisord and pm2 capture); commands that print data keep
+    # stdout for the data and log to stderr.
+    stream = sys.stdout if args.command in _SERVICES else sys.stderr
+    logs.configure(stage, cfg.log_format, cfg.log_level, stream)
     return int(args.func(args, cfg) or 0)

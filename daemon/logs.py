@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from typing import TextIO
 
 import orjson
 
@@ -58,9 +59,9 @@ class _JsonFormatter(logging.Formatter):
         return orjson.dumps(doc).decode()
 
 
-def configure(stage: str, fmt: str = "text", level: str = "INFO") -> None:
-    """Send every log line to stdout, one line per event, tagged with the stage name."""
-    handler = logging.StreamHandler(sys.stdout)
+def configure(stage: str, fmt: str = "text", level: str = "INFO", stream: TextIO | None = None) -> None:
+    """Send every log line to `stream` (stdout), one line per event, tagged with the stage name."""
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.addFilter(_StageFilter(stage))
     handler.setFormatter(_JsonFormatter() if fmt == "json" else _TextFormatter())
     root = logging.getLogger()
