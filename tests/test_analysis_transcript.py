@@ -210,3 +210,26 @@ def test_bad_input_has_a_readable_reason(doc: object, reason: str | None) -> Non
         return
     with pytest.raises(BadTranscript, match=reason.replace("(", r"\(").replace(")", r"\)")):
         read_transcript(doc, IST, "x")
+
+
+def test_a_terminal_bolna_body_without_transcript_is_a_call_that_never_connected() -> None:
+    """Intake enqueues busy/no-answer/failed calls too; they carry `transcript: null`."""
+    import copy
+
+    import orjson
+
+    from stages.analysis import AnalysisSettings, Analyzer, BadTranscript
+    from tests.conftest import SHARED
+
+    body = orjson.loads((SHARED / "fixtures" / "bolna" / "execution-completed-inbound.json").read_bytes())
+    body = copy.deepcopy(body)
+    body.update(transcript=None, status="busy", conversation_duration=0)
+    body["telephony_data"]["duration"] = None
+    payload = Analyzer(AnalysisSettings()).analyze(body).payload
+    assert payload["duration"] == 0
+    assert payload["dealer_routing"] == {"status": False, "reason": "No data collected - call failed", "time": ""}
+    assert payload["dropoff"]["action"] == "ivr"
+    assert [r["remarks"] for r in payload["response_data"]] == ["not_attempted"] * 3
+    body["status"] = "ringing"  # not finished: still bad input
+    with pytest.raises(BadTranscript, match="only a finished call"):
+        Analyzer(AnalysisSettings()).analyze(body)

@@ -59,6 +59,12 @@ class Transcript:
     metadata: dict = field(default_factory=dict)
 
 
+# Terminal Bolna statuses that intake turns into a transcript task although nobody spoke.
+_NEVER_CONNECTED = frozenset(
+    {"busy", "no-answer", "failed", "canceled", "stopped", "error", "balance-low", "completed"}
+)
+
+
 def read_transcript(doc: object, zone: tzinfo, default_vendor: str) -> Transcript:
     """Either form, from the parsed JSON value. Raises BadTranscript with a readable reason."""
     if not isinstance(doc, dict):
@@ -66,6 +72,8 @@ def read_transcript(doc: object, zone: tzinfo, default_vendor: str) -> Transcrip
     bolna_keys = "telephony_data" in doc or "agent_id" in doc
     if bolna_keys and isinstance(doc.get("transcript"), str):
         return _bolna(doc)
+    if bolna_keys and doc.get("transcript") is None and doc.get("status") in _NEVER_CONNECTED:
+        return _bolna(doc)  # the call ended without a conversation: analysed as one with no messages
     if "call_ref_id" in doc:
         return _native(doc, zone, default_vendor)
     if bolna_keys:
@@ -132,7 +140,7 @@ def _bolna(doc: dict) -> Transcript:
     telephony = telephony if isinstance(telephony, dict) else {}
     seconds = _positive_seconds(doc.get("conversation_duration")) or _positive_seconds(telephony.get("duration"))
     end = _later(start, seconds) if seconds else start
-    drafts = [(speaker, text, None) for speaker, text in _bolna_lines(doc["transcript"])]
+    drafts = [(speaker, text, None) for speaker, text in _bolna_lines(doc.get("transcript") or "")]
     turns, estimated = _place(drafts, start, end)
     url = telephony.get("recording_url")
     return Transcript(
