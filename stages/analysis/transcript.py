@@ -65,6 +65,11 @@ _NEVER_CONNECTED = frozenset(
 )
 
 
+def _status(doc: dict) -> str:
+    status = doc.get("status")
+    return status if isinstance(status, str) else ""
+
+
 def read_transcript(doc: object, zone: tzinfo, default_vendor: str) -> Transcript:
     """Either form, from the parsed JSON value. Raises BadTranscript with a readable reason."""
     if not isinstance(doc, dict):
@@ -72,7 +77,7 @@ def read_transcript(doc: object, zone: tzinfo, default_vendor: str) -> Transcrip
     bolna_keys = "telephony_data" in doc or "agent_id" in doc
     if bolna_keys and isinstance(doc.get("transcript"), str):
         return _bolna(doc)
-    if bolna_keys and doc.get("transcript") is None and doc.get("status") in _NEVER_CONNECTED:
+    if bolna_keys and doc.get("transcript") is None and _status(doc) in _NEVER_CONNECTED:
         return _bolna(doc)  # the call ended without a conversation: analysed as one with no messages
     if "call_ref_id" in doc:
         return _native(doc, zone, default_vendor)
