@@ -6,30 +6,17 @@ drawn to scale: each chart's colour covers an area in proportion to the counts i
 
 from __future__ import annotations
 
-import logging
 import re
 import struct
 import subprocess
 import zlib
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from daemon.cli import main as cli_main
 from tests.test_stats import write_dataset
-
-
-@pytest.fixture(autouse=True)
-def _keep_logging() -> Iterator[None]:
-    """The CLI points the root logger at this test's captured stdout; put it back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
 
 pytestmark = pytest.mark.slow  # two Chromium runs
 

@@ -8,8 +8,6 @@ on the KINDS table, written out in the comments.
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,17 +17,6 @@ import pytest
 
 from daemon.cli import main as cli_main
 from daemon.stats.times import parse_since
-
-
-@pytest.fixture(autouse=True)
-def _keep_logging() -> Iterator[None]:
-    """The CLI points the root logger at this test's captured stdout; put it back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
 
 TZ = ZoneInfo("Asia/Kolkata")
 FIELD_LABELS = {
