@@ -19,9 +19,9 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stages.analysis import Analyzer, analyze_bytes
-from stages.analysis.emails import extract_email
-from stages.analysis.language import detect_language
+from analysis import Analyzer, analyze_bytes
+from analysis.emails import extract_email
+from analysis.language import detect_language
 
 LINES = [
     ("assistant", "Namaste! Main Tata Motors se Priya bol rahi hoon. Kya aapke paas do minute hain?"),

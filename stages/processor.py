@@ -15,12 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from analysis import Analysis, AnalysisSettings, Analyzer, BadTranscript
 from daemon import fsutil
 from daemon.logs import task as task_extra
 from daemon.queue import Task, encode
 from daemon.runner import StartupError
 from daemon.stage import QueueStage
-from stages.analysis import Analysis, AnalysisSettings, Analyzer, BadTranscript
 from stages.webhooks import webhook_id
 
 log = logging.getLogger(__name__)

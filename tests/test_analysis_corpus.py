@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 import pytest
 
-from stages.analysis import Analyzer, BadTranscript
+from analysis import Analyzer, BadTranscript
 
 CORPUS = Path(__file__).parent / "transcripts"
 FILES = sorted(CORPUS.glob("*.json"))

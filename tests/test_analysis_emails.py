@@ -1,4 +1,4 @@
-"""Spoken and typed email addresses in one customer message (stages/analysis/emails.py)."""
+"""Spoken and typed email addresses in one customer message (analysis/emails.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from stages.analysis.emails import extract_email, normalize_spoken_email
+from analysis.emails import extract_email, normalize_spoken_email
 
 EXTRACTED = [
     # "at" in its spoken forms

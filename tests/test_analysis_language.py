@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from stages.analysis.language import LANGUAGES, detect_language, language_scores
-from stages.analysis.models import default_catalog
+from analysis.language import LANGUAGES, detect_language, language_scores
+from analysis.models import default_catalog
 
 
 def is_car(word: str) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stages.analysis.models import ModelCatalog, ModelMention, default_catalog
+from analysis.models import ModelCatalog, ModelMention, default_catalog
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stages.analysis import Analysis, Analyzer, BadTranscript, analyze_bytes
-from stages.analysis.language import LANGUAGES
+from analysis import Analysis, Analyzer, BadTranscript, analyze_bytes
+from analysis.language import LANGUAGES
 
 ANALYZER = Analyzer()
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")

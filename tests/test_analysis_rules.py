@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config import load_config
-from stages.analysis import Analysis, AnalysisSettings, Analyzer
-from stages.analysis.acts import agent_act, asks_for_person
-from stages.analysis.phrases import Text
-from stages.analysis.routing import (
+from analysis import Analysis, AnalysisSettings, Analyzer
+from analysis.acts import agent_act, asks_for_person
+from analysis.phrases import Text
+from analysis.routing import (
     ALL_COLLECTED,
     NOT_UNDERSTOOD,
     NOTHING,
@@ -19,6 +18,7 @@ from stages.analysis.routing import (
     dropoff,
     route,
 )
+from daemon.config import load_config
 
 T = "2025-10-02 12:00:00"
 

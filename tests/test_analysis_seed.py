@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 
-from stages.analysis import Analyzer, analyze_bytes
+from analysis import Analyzer, analyze_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared"

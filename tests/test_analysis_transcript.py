@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from stages.analysis import BadTranscript
-from stages.analysis.timeparse import format_local, parse_timestamp, whole_seconds
-from stages.analysis.transcript import AGENT, CUSTOMER, read_transcript
+from analysis import BadTranscript
+from analysis.timeparse import format_local, parse_timestamp, whole_seconds
+from analysis.transcript import AGENT, CUSTOMER, read_transcript
 
 IST = ZoneInfo("Asia/Kolkata")
 NOON_IST = datetime(2025, 10, 2, 6, 30, tzinfo=UTC)  # 12:00:00 in Kolkata
@@ -218,7 +218,7 @@ def test_a_terminal_bolna_body_without_transcript_is_a_call_that_never_connected
 
     import orjson
 
-    from stages.analysis import AnalysisSettings, Analyzer, BadTranscript
+    from analysis import AnalysisSettings, Analyzer, BadTranscript
     from tests.conftest import SHARED
 
     body = orjson.loads((SHARED / "fixtures" / "bolna" / "execution-completed-inbound.json").read_bytes())

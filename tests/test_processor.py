@@ -11,10 +11,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from analysis import AnalysisSettings, Analyzer
 from daemon.config import Config, load_config
 from daemon.layout import ensure
 from daemon.runner import StartupError
-from stages.analysis import AnalysisSettings, Analyzer
 from stages.processor import ProcessorStage
 from stages.webhooks import webhook_id
 

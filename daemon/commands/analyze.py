@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace, cfg: Config) -> int:
-    from stages.analysis import AnalysisSettings, Analyzer, BadTranscript, analyze_bytes
+    from analysis import AnalysisSettings, Analyzer, BadTranscript, analyze_bytes
 
     try:
         analyzer = Analyzer(AnalysisSettings.from_config(cfg))

@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from stages.analysis.emails import extract_email
-from stages.analysis.lexicon import (
+from analysis.emails import extract_email
+from analysis.lexicon import (
     CAR_WORDS,
     CHOICE,
     CONFUSION,
@@ -31,10 +31,10 @@ from stages.analysis.lexicon import (
     NUDGE,
     READBACK,
 )
-from stages.analysis.models import ModelCatalog
-from stages.analysis.names import readback_name
-from stages.analysis.phrases import PhraseSet, Text
-from stages.analysis.replies import AFFIRM_WORDS, HUMAN_REQUEST, NEGATE_WORDS, NEGATION
+from analysis.models import ModelCatalog
+from analysis.names import readback_name
+from analysis.phrases import PhraseSet, Text
+from analysis.replies import AFFIRM_WORDS, HUMAN_REQUEST, NEGATE_WORDS, NEGATION
 
 NAME, MODEL, EMAIL = "name", "model", "email"
 FIELDS = (NAME, MODEL, EMAIL)

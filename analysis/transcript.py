@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
-from stages.analysis.errors import BadTranscript
-from stages.analysis.timeparse import parse_timestamp
+from analysis.errors import BadTranscript
+from analysis.timeparse import parse_timestamp
 
 AGENT = "agent"
 CUSTOMER = "customer"

@@ -3,7 +3,7 @@ supported language. Syntax: see `phrases.py`; the rules that use them live in `a
 
 from __future__ import annotations
 
-from stages.analysis.phrases import PhraseSet, word_set
+from analysis.phrases import PhraseSet, word_set
 
 # -- the customer asks for a person --------------------------------------------------------------------
 _HUMAN = (

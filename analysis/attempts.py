@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from stages.analysis.transcript import AGENT, Turn
+from analysis.transcript import AGENT, Turn
 
 
 def attempt_window(turns: tuple[Turn, ...], index: int, call_end: datetime) -> tuple[datetime, datetime]:

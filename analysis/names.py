@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from stages.analysis.namewords import LEADING_FILLERS, NOT_NAME_WORDS, TRAILING_FILLERS
-from stages.analysis.phrases import LETTER, Text, word_set
+from analysis.namewords import LEADING_FILLERS, NOT_NAME_WORDS, TRAILING_FILLERS
+from analysis.phrases import LETTER, Text, word_set
 
 _MAX_WORDS = 4
 _MAX_BARE_WORDS = 3  # a bare reply longer than this is a sentence, not a name

@@ -8,17 +8,17 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from stages.analysis.acts import FIELDS
-from stages.analysis.dialogue import follow
-from stages.analysis.errors import BadTranscript
-from stages.analysis.language import detect_language
-from stages.analysis.models import ModelCatalog
-from stages.analysis.payload import build_payload
-from stages.analysis.routing import dropoff, route
-from stages.analysis.settings import AnalysisSettings
-from stages.analysis.summary import summarize
-from stages.analysis.timeparse import format_local
-from stages.analysis.transcript import AGENT, read_transcript
+from analysis.acts import FIELDS
+from analysis.dialogue import follow
+from analysis.errors import BadTranscript
+from analysis.language import detect_language
+from analysis.models import ModelCatalog
+from analysis.payload import build_payload
+from analysis.routing import dropoff, route
+from analysis.settings import AnalysisSettings
+from analysis.summary import summarize
+from analysis.timeparse import format_local
+from analysis.transcript import AGENT, read_transcript
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 

@@ -8,7 +8,7 @@ Indian given names and surnames that double as words ("Das", "Sri", "Raja") are 
 
 from __future__ import annotations
 
-from stages.analysis.phrases import word_set
+from analysis.phrases import word_set
 
 _ENGLISH = """
 a about above actually after again ago ahead all already also alright always am an and another any

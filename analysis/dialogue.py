@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from stages.analysis.acts import (
+from analysis.acts import (
     EMAIL,
     FIELDS,
     MODEL,
@@ -24,11 +24,11 @@ from stages.analysis.acts import (
     asks_for_person,
     vehicle_test,
 )
-from stages.analysis.emails import extract_email
-from stages.analysis.models import ModelCatalog
-from stages.analysis.names import customer_name, name_words
-from stages.analysis.phrases import Text
-from stages.analysis.transcript import AGENT, Turn
+from analysis.emails import extract_email
+from analysis.models import ModelCatalog
+from analysis.names import customer_name, name_words
+from analysis.phrases import Text
+from analysis.transcript import AGENT, Turn
 
 # A car the customer already has is not the car of interest: "I have a Swift", "mere paas Alto hai".
 _LOOSE_OWNER = (

@@ -232,7 +232,7 @@ class ModelCatalog:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> ModelCatalog:
-        """Load the catalog JSON (default: the shipped stages/analysis/catalog.json). Reading a file here is the
+        """Load the catalog JSON (default: the shipped analysis/catalog.json). Reading a file here is the
         one allowed I/O, done once at start-up; raises ValueError with a clear message for a bad file."""
         source = Path(path) if path is not None else DEFAULT_CATALOG
         try:

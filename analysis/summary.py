@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stages.analysis.routing import ALL_COLLECTED, NOT_UNDERSTOOD, PERSON_REQUESTED
+from analysis.routing import ALL_COLLECTED, NOT_UNDERSTOOD, PERSON_REQUESTED
 
 _ROUTED_BECAUSE = {
     PERSON_REQUESTED: "customer asked for a dealer",

@@ -5,7 +5,7 @@ customer's side is in `replies.py`."""
 
 from __future__ import annotations
 
-from stages.analysis.phrases import PhraseSet
+from analysis.phrases import PhraseSet
 
 # -- what a question is about ---------------------------------------------------------------------------
 NAME_KEYWORDS = PhraseSet("""

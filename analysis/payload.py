@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from stages.analysis.acts import EMAIL, FIELDS, MODEL, NAME
-from stages.analysis.attempts import attempt_window
-from stages.analysis.dialogue import Dialogue
-from stages.analysis.routing import Dropoff, Routing
-from stages.analysis.timeparse import format_local, whole_seconds
-from stages.analysis.transcript import Transcript
+from analysis.acts import EMAIL, FIELDS, MODEL, NAME
+from analysis.attempts import attempt_window
+from analysis.dialogue import Dialogue
+from analysis.routing import Dropoff, Routing
+from analysis.timeparse import format_local, whole_seconds
+from analysis.transcript import Transcript
 
 KEY_LABELS = {
     NAME: "What's your name",
