@@ -34,9 +34,13 @@ def body(n: int, status: str) -> dict[str, object]:
     phone = f"+9199{n:08d}"
     done = status == "completed"
     return {
-        "id": f"bench-{n:06d}", "status": status, "user_number": phone,
-        "created_at": "2026-01-28T13:17:50.116924", "conversation_duration": 61.5 if done else 0,
-        "transcript": TRANSCRIPT if done else None, "summary": "A bench call." if done else None,
+        "id": f"bench-{n:06d}",
+        "status": status,
+        "user_number": phone,
+        "created_at": "2026-01-28T13:17:50.116924",
+        "conversation_duration": 61.5 if done else 0,
+        "transcript": TRANSCRIPT if done else None,
+        "summary": "A bench call." if done else None,
         "telephony_data": {"duration": "62" if done else None, "call_type": "outbound", "to_number": phone},
         "context_details": {"recipient_phone_number": phone, "recipient_data": {}},
     }
@@ -60,8 +64,9 @@ def main() -> None:
             out.writerow(SEED_COLUMNS)
             for n in range(args.calls):
                 out.writerow([f"Lead {n}", f"+9199{n:08d}"])
-        cfg = load_config({"DATA_DIR": str(root / "data"), "LEADS_CSV": str(leads), "INTAKE_PORT": "0"},
-                          env_file=None).replace(intake_token=Secret("bench"))
+        cfg = load_config(
+            {"DATA_DIR": str(root / "data"), "LEADS_CSV": str(leads), "INTAKE_PORT": "0"}, env_file=None
+        ).replace(intake_token=Secret("bench"))
         stage = IntakeStage(cfg)
         stage.setup()
         assert stage.server is not None

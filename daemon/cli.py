@@ -22,9 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m daemon",
         description="callpipe: a file-queue pipeline for voice-agent call operations.",
     )
-    parser.add_argument(
-        "--env-file", default=".env", help="settings file read before the environment (default .env)"
-    )
+    parser.add_argument("--env-file", default=".env", help="settings file read before the environment (default .env)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         module_name = f"daemon.commands.{name}"

@@ -312,9 +312,7 @@ class FileQueue:
             f"time: {stamp}",
         ]
         fsutil.atomic_write(self.dead, dest.name + ".reason", ("\n".join(lines) + "\n").encode(), self.tmp)
-        log.warning(
-            "dead-lettered %s: %s", dest.name, reason, extra=task_extra(call_id or safe, "dead-letter")
-        )
+        log.warning("dead-lettered %s: %s", dest.name, reason, extra=task_extra(call_id or safe, "dead-letter"))
         return dest
 
     # -- scanning, recovery, cleaning --------------------------------------------------------

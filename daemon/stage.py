@@ -77,9 +77,7 @@ class QueueStage(Stage):
                 self.queue.dead_letter(task, f"unexpected error while handling: {reason}")
             return True
         self.processed += 1
-        log.debug(
-            "handled in %.1f ms", (time.perf_counter() - started) * 1000, extra=task_extra(task.call_id, "ok")
-        )
+        log.debug("handled in %.1f ms", (time.perf_counter() - started) * 1000, extra=task_extra(task.call_id, "ok"))
         return True
 
     def handle(self, task: Task) -> None:

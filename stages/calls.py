@@ -112,8 +112,14 @@ class LeadCalls:
             return waiting[-1]
         # A call we did not dial (inbound, or started from Bolna's dashboard): tracked, so the
         # dialer leaves the lead alone while it lasts, but not counted against MAX_ATTEMPTS.
-        attempt = Attempt(attempt_id=execution_id, started_at=now, status="queued", execution_id=execution_id,
-                          counted=False, updated_at=now)
+        attempt = Attempt(
+            attempt_id=execution_id,
+            started_at=now,
+            status="queued",
+            execution_id=execution_id,
+            counted=False,
+            updated_at=now,
+        )
         self.attempts.append(attempt)
         return attempt
 
@@ -218,4 +224,3 @@ class CallStore:
 def _check_key(key: str) -> None:
     if not is_safe_name(key):
         raise ValueError(f"not a safe state key: {key!r}")
-

@@ -68,8 +68,11 @@ class DialerStage(Stage):
 
     def setup(self) -> None:
         cfg = self.cfg
-        missing = [name for name, value in (("BOLNA_API_TOKEN", cfg.bolna_api_token),
-                                            ("BOLNA_AGENT_ID", cfg.bolna_agent_id)) if not value]
+        missing = [
+            name
+            for name, value in (("BOLNA_API_TOKEN", cfg.bolna_api_token), ("BOLNA_AGENT_ID", cfg.bolna_agent_id))
+            if not value
+        ]
         if missing and self._bolna is None:
             raise StartupError(f"set {' and '.join(missing)} to place calls through Bolna")
         try:
@@ -199,8 +202,12 @@ class DialerStage(Stage):
             body = self.bolna.get_execution(execution_id)
         except BolnaError as exc:
             if exc.kind != "not-found":
-                log.warning("row %d: cannot reconcile yet: %s", decision.row, exc.note,
-                            extra=task(execution_id, "lookup-failed"))
+                log.warning(
+                    "row %d: cannot reconcile yet: %s",
+                    decision.row,
+                    exc.note,
+                    extra=task(execution_id, "lookup-failed"),
+                )
                 return
             note = "Bolna has no record of this call"
             self.tracker.release(key, phone, attempt.attempt_id, note, status="failed")

@@ -127,8 +127,10 @@ NO_EMAIL = [
 NORMALIZED = [
     ("my email is vikas malhotra at gmail dot com", "my email is vikasmalhotra@gmail.com"),
     ("r a h u l at gmail dot com", "rahul@gmail.com"),
-    ("rahul at gmail dot com, sorry no, rahul dot sharma at gmail dot com",
-     "rahul@gmail.com, sorry no, rahul.sharma@gmail.com"),
+    (
+        "rahul at gmail dot com, sorry no, rahul dot sharma at gmail dot com",
+        "rahul@gmail.com, sorry no, rahul.sharma@gmail.com",
+    ),
     ("मेरा ईमेल राहुल एट द रेट जीमेल डॉट कॉम है", "मेरा ईमेल rahul@gmail.com है"),
     ("I'll be at the showroom.", "i'll be at the showroom."),
     ("my e-mail is R-A-H-U-L at gmail dot com", "my e-mail is rahul@gmail.com"),
@@ -155,12 +157,61 @@ def test_every_extracted_address_passes_syntax_validation() -> None:
         assert validate_email(expected, check_deliverability=False).normalized.lower() == expected
 
 
-_SPOKEN_WORDS = st.sampled_from([
-    "at", "dot", "the", "rate", "of", "double", "triple", "underscore", "dash", "point", "a", "b", "r", "ek",
-    "do", "teen", "nine", "ninety", "twenty", "hundred", "thousand", "gmail", "g", "mail", "com", "co", "in",
-    "my", "email", "is", "hai", "sorry", "@", ".", "-", "_", "+", ",", "एट", "डॉट", "जीमेल", "कॉम", "जी", "के",
-    "आर", "ए", "डबल", "दो", "९", "ज़ीरो", "राहुल",
-])
+_SPOKEN_WORDS = st.sampled_from(
+    [
+        "at",
+        "dot",
+        "the",
+        "rate",
+        "of",
+        "double",
+        "triple",
+        "underscore",
+        "dash",
+        "point",
+        "a",
+        "b",
+        "r",
+        "ek",
+        "do",
+        "teen",
+        "nine",
+        "ninety",
+        "twenty",
+        "hundred",
+        "thousand",
+        "gmail",
+        "g",
+        "mail",
+        "com",
+        "co",
+        "in",
+        "my",
+        "email",
+        "is",
+        "hai",
+        "sorry",
+        "@",
+        ".",
+        "-",
+        "_",
+        "+",
+        ",",
+        "एट",
+        "डॉट",
+        "जीमेल",
+        "कॉम",
+        "जी",
+        "के",
+        "आर",
+        "ए",
+        "डबल",
+        "दो",
+        "९",
+        "ज़ीरो",
+        "राहुल",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

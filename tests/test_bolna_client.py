@@ -60,8 +60,12 @@ def test_an_unknown_execution_is_not_found() -> None:
 
 @pytest.mark.parametrize(
     ("status", "kind", "words"),
-    [(429, "rate-limited", "rate limit"), (500, "server", "server error (500)"), (503, "server", "(503)"),
-     (403, "auth", "(403)")],
+    [
+        (429, "rate-limited", "rate limit"),
+        (500, "server", "server error (500)"),
+        (503, "server", "(503)"),
+        (403, "auth", "(403)"),
+    ],
 )
 def test_http_errors_map_to_kinds(status: int, kind: str, words: str) -> None:
     with running_simulator() as sim:

@@ -35,9 +35,12 @@ def test_the_fixture_reads_as_bolna_meant_it() -> None:
 
 
 def outbound(**changes: Any) -> dict[str, Any]:
-    body = {"id": "ex-1", "status": "ringing", "context_details": {"recipient_phone_number": "+919900000002",
-                                                                     "recipient_data": {ATTEMPT_KEY: "a-7"}},
-            "telephony_data": {"call_type": "outbound", "duration": None}}
+    body = {
+        "id": "ex-1",
+        "status": "ringing",
+        "context_details": {"recipient_phone_number": "+919900000002", "recipient_data": {ATTEMPT_KEY: "a-7"}},
+        "telephony_data": {"call_type": "outbound", "duration": None},
+    }
     body.update(changes)
     return body
 
@@ -74,8 +77,13 @@ def test_duration(telephony: Any, conversation: Any, shown: str) -> None:
 
 
 def test_notes_join_error_hangup_and_smart_status() -> None:
-    body = {"status": "completed", "error_message": "SIP 486", "smart_status": "voicemail",
-            "conversation_duration": 0, "telephony_data": {"hangup_reason": "Busy", "hangup_by": "Callee"}}
+    body = {
+        "status": "completed",
+        "error_message": "SIP 486",
+        "smart_status": "voicemail",
+        "conversation_duration": 0,
+        "telephony_data": {"hangup_reason": "Busy", "hangup_by": "Callee"},
+    }
     assert notes(body) == "SIP 486; hangup: Busy (by Callee); smart status: voicemail; completed without conversation"
 
 
@@ -87,11 +95,19 @@ def test_long_transcripts_are_cut_to_fit_a_cell() -> None:
 @pytest.mark.parametrize(
     ("current", "new", "accepted"),
     [
-        ("initiating", "initiated", True), ("initiated", "ringing", True), ("ringing", "in-progress", True),
-        ("in-progress", "call-disconnected", True), ("call-disconnected", "completed", True),
-        ("completed", "ringing", False), ("completed", "call-disconnected", False), ("completed", "busy", False),
-        ("busy", "completed", True), ("no-answer", "ringing", False), ("completed", "completed", True),
-        ("ringing", "some-new-status", False), ("queued", "some-new-status", True),
+        ("initiating", "initiated", True),
+        ("initiated", "ringing", True),
+        ("ringing", "in-progress", True),
+        ("in-progress", "call-disconnected", True),
+        ("call-disconnected", "completed", True),
+        ("completed", "ringing", False),
+        ("completed", "call-disconnected", False),
+        ("completed", "busy", False),
+        ("busy", "completed", True),
+        ("no-answer", "ringing", False),
+        ("completed", "completed", True),
+        ("ringing", "some-new-status", False),
+        ("queued", "some-new-status", True),
     ],
 )
 def test_status_ranks(current: str, new: str, accepted: bool) -> None:

@@ -42,9 +42,15 @@ def free_port() -> int:
 
 def calling_config(cfg: Config, **changes: Any) -> Config:
     return cfg.replace(
-        intake_port=free_port(), intake_token=Secret(INTAKE_TOKEN), bolna_api_token=Secret(API_TOKEN),
-        bolna_agent_id="agent-e2e", calls_per_cycle=10, call_spacing=0.0, calling_window="00:00-24:00",
-        sheet_flush_seconds=0.1, **changes,
+        intake_port=free_port(),
+        intake_token=Secret(INTAKE_TOKEN),
+        bolna_api_token=Secret(API_TOKEN),
+        bolna_agent_id="agent-e2e",
+        calls_per_cycle=10,
+        call_spacing=0.0,
+        calling_window="00:00-24:00",
+        sheet_flush_seconds=0.1,
+        **changes,
     )
 
 
@@ -57,8 +63,10 @@ class Pipeline:
         sheet = sheet_factory or (lambda: None)
         self.intake = IntakeStage(cfg, sheet=sheet())
         self.simulator = BolnaSimulator(
-            webhook_url=f"http://127.0.0.1:{cfg.intake_port}/webhook/bolna", speed=SPEED,
-            api_token=Secret(API_TOKEN), intake_token=Secret(INTAKE_TOKEN),
+            webhook_url=f"http://127.0.0.1:{cfg.intake_port}/webhook/bolna",
+            speed=SPEED,
+            api_token=Secret(API_TOKEN),
+            intake_token=Secret(INTAKE_TOKEN),
         ).start("127.0.0.1", 0)
         self.dialer = DialerStage(cfg.replace(bolna_base_url=self.simulator.url), sheet=sheet())
         self.threads = [self._run(self.intake)]
@@ -130,8 +138,18 @@ def test_sample_leads_through_the_simulator_into_the_csv_sheet(csv_pipeline: Pip
     assert leads is not None
     calls = csv_pipeline.calls_by_phone()
     statuses = sorted(lead.get("Status") for lead in leads)
-    assert statuses == ["busy", "completed", "completed", "completed", "completed", "completed", "completed",
-                        "completed", "failed", "no-answer"]
+    assert statuses == [
+        "busy",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "failed",
+        "no-answer",
+    ]
     check_rows(leads, calls, cfg)
     tasks = sorted(p.stem for p in (cfg.data_dir / "transcripts").glob("*.json"))
     assert tasks == sorted(c.execution_id for c in calls.values()), "exactly one task per call"
@@ -140,13 +158,18 @@ def test_sample_leads_through_the_simulator_into_the_csv_sheet(csv_pipeline: Pip
 
 
 def test_three_leads_through_the_google_sheets_backend(cfg: Config, tmp_path: Path) -> None:
-    grid = [list(SEED_COLUMNS), ["Ananya Iyer", "+919900000003"], ["Vikram Singh", "9900000017"],
-            ["Sneha Reddy", "+91-99000-00013"]]
+    grid = [
+        list(SEED_COLUMNS),
+        ["Ananya Iyer", "+919900000003"],
+        ["Vikram Singh", "9900000017"],
+        ["Sneha Reddy", "+91-99000-00013"],
+    ]
     with SheetsServer(grid) as server:
         key = write_service_account(tmp_path / "service-account.json")
         # Google's quota is per minute; a test that waits minutes for it proves nothing more.
-        gcfg = calling_config(cfg, sheet_url=server.spreadsheet_url, credentials_file=key,
-                              sheet_requests_per_minute=600)
+        gcfg = calling_config(
+            cfg, sheet_url=server.spreadsheet_url, credentials_file=key, sheet_requests_per_minute=600
+        )
         pipeline = Pipeline(gcfg, lambda: open_sheet(gcfg, session=server.session()))
         try:
             status = SEED_COLUMNS.index("Status")
@@ -175,15 +198,23 @@ def test_the_real_processes(cfg: Config, tmp_path: Path, spawn: Callable[..., An
     shutil.copyfile(SAMPLE_LEADS, leads)
     intake_port, simulator_port = free_port(), free_port()
     env = {
-        "DATA_DIR": str(cfg.data_dir), "LEADS_CSV": str(leads), "INTAKE_PORT": str(intake_port),
-        "SIMULATOR_PORT": str(simulator_port), "BOLNA_BASE_URL": f"http://127.0.0.1:{simulator_port}",
-        "BOLNA_API_TOKEN": API_TOKEN, "BOLNA_AGENT_ID": "agent-e2e", "INTAKE_TOKEN": INTAKE_TOKEN,
-        "SIMULATOR_SPEED": str(SPEED), "CALLS_PER_CYCLE": "10", "CALL_SPACING": "0",
-        "CALLING_WINDOW": "00:00-24:00", "SHEET_FLUSH_SECONDS": "0.2", "DIALER_INTERVAL": "1",
+        "DATA_DIR": str(cfg.data_dir),
+        "LEADS_CSV": str(leads),
+        "INTAKE_PORT": str(intake_port),
+        "SIMULATOR_PORT": str(simulator_port),
+        "BOLNA_BASE_URL": f"http://127.0.0.1:{simulator_port}",
+        "BOLNA_API_TOKEN": API_TOKEN,
+        "BOLNA_AGENT_ID": "agent-e2e",
+        "INTAKE_TOKEN": INTAKE_TOKEN,
+        "SIMULATOR_SPEED": str(SPEED),
+        "CALLS_PER_CYCLE": "10",
+        "CALL_SPACING": "0",
+        "CALLING_WINDOW": "00:00-24:00",
+        "SHEET_FLUSH_SECONDS": "0.2",
+        "DIALER_INTERVAL": "1",
     }
     no_env_file = ["--env-file", str(tmp_path / "none.env")]
-    procs = [spawn(["-m", "daemon", *no_env_file, *args], env=env)
-             for args in (["simulate"], ["run", "intake"])]
+    procs = [spawn(["-m", "daemon", *no_env_file, *args], env=env) for args in (["simulate"], ["run", "intake"])]
     assert wait_for(lambda: _answers(f"http://127.0.0.1:{intake_port}/health"), timeout=15)
     procs.append(spawn(["-m", "daemon", *no_env_file, "run", "dialer"], env=env))
 

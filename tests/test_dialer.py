@@ -24,8 +24,12 @@ from tests.fakes.bolna_server import ScriptedBolna, StallingServer, running_simu
 
 TOKEN = "bn-dialer-test-1a2b3c"
 NOON = datetime(2026, 1, 15, 12, 0, tzinfo=ZoneInfo("Asia/Kolkata")).timestamp()
-LEADS = [("Asha Rao", "+919900000002"), ("Ravi Kumar", "099000 00003"), ("Not A Number", "12345"),
-         ("Meena Iyer", "+91 99000 00005")]
+LEADS = [
+    ("Asha Rao", "+919900000002"),
+    ("Ravi Kumar", "099000 00003"),
+    ("Not A Number", "12345"),
+    ("Meena Iyer", "+91 99000 00005"),
+]
 
 
 def write_leads(path: Path, leads: list[tuple[str, str]]) -> None:
@@ -44,8 +48,15 @@ def rows(cfg: Config) -> dict[str, dict[str, str]]:
 def dcfg(cfg: Config, tmp_path: Path) -> Config:
     leads = tmp_path / "leads.csv"
     write_leads(leads, LEADS)
-    return cfg.replace(leads_csv=leads, bolna_api_token=Secret(TOKEN), bolna_agent_id="agent-42",
-                       calls_per_cycle=2, call_spacing=5.0, dialer_interval=120.0, bolna_timeout=2.0)
+    return cfg.replace(
+        leads_csv=leads,
+        bolna_api_token=Secret(TOKEN),
+        bolna_agent_id="agent-42",
+        calls_per_cycle=2,
+        call_spacing=5.0,
+        dialer_interval=120.0,
+        bolna_timeout=2.0,
+    )
 
 
 @pytest.fixture
@@ -106,8 +117,9 @@ def test_the_attempt_is_on_disk_before_the_dial_request(dcfg: Config, clock: Fak
         record = orjson.loads(lead_file.read_bytes())
         return record, rows(dcfg)["Asha Rao"]["Status"]
 
-    bolna = ScriptedBolna([(200, {"message": "done", "status": "queued", "execution_id": "ex-1"})],
-                          on_request=what_the_disk_says).start()
+    bolna = ScriptedBolna(
+        [(200, {"message": "done", "status": "queued", "execution_id": "ex-1"})], on_request=what_the_disk_says
+    ).start()
     stage = started(dcfg.replace(bolna_base_url=bolna.url, calls_per_cycle=1), clock)
     try:
         stage.run_once()
@@ -167,8 +179,14 @@ def test_a_dial_that_may_have_happened_is_never_repeated_after_a_restart(dcfg: C
     ],
 )
 def test_bolna_errors_become_notes_on_the_row(
-    dcfg: Config, clock: FakeClock, sim: object, caplog: pytest.LogCaptureFixture,
-    status: int, words: str, counted: bool, second_dialled: bool,
+    dcfg: Config,
+    clock: FakeClock,
+    sim: object,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    words: str,
+    counted: bool,
+    second_dialled: bool,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     sim.fail_next(status)  # type: ignore[attr-defined]

@@ -42,9 +42,15 @@ def test_a_dialer_killed_mid_request_never_rings_the_lead_again(
     write_leads(leads, [("Asha Rao", "+919900000002")])
     bolna = StallingServer().start()  # takes the request, never answers: the call may be ringing
     env = {
-        "DATA_DIR": str(cfg.data_dir), "LEADS_CSV": str(leads), "BOLNA_BASE_URL": bolna.url,
-        "BOLNA_API_TOKEN": "bn-process-test", "BOLNA_AGENT_ID": "agent-1", "CALLING_WINDOW": "00:00-24:00",
-        "DIALER_INTERVAL": "0.2", "CALL_SPACING": "0", "BOLNA_TIMEOUT": "60",
+        "DATA_DIR": str(cfg.data_dir),
+        "LEADS_CSV": str(leads),
+        "BOLNA_BASE_URL": bolna.url,
+        "BOLNA_API_TOKEN": "bn-process-test",
+        "BOLNA_AGENT_ID": "agent-1",
+        "CALLING_WINDOW": "00:00-24:00",
+        "DIALER_INTERVAL": "0.2",
+        "CALL_SPACING": "0",
+        "BOLNA_TIMEOUT": "60",
     }
     argv = ["-m", "daemon", "--env-file", str(tmp_path / "none.env"), "run", "dialer"]
     try:

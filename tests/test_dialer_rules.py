@@ -44,11 +44,27 @@ def ago(minutes: float) -> str:
     return datetime.fromtimestamp(NOON - minutes * MIN, IST).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def attempt(status: str, minutes_ago: float, *, ended: bool = True, counted: bool = True,
-            released: str = "", execution_id: str = "ex-1") -> Attempt:
+def attempt(
+    status: str,
+    minutes_ago: float,
+    *,
+    ended: bool = True,
+    counted: bool = True,
+    released: str = "",
+    execution_id: str = "ex-1",
+) -> Attempt:
     at = NOON - minutes_ago * MIN
-    return Attempt(attempt_id=f"a-{minutes_ago}", started_at=at, status=status, execution_id=execution_id,
-                   row=2, counted=counted, updated_at=at, ended_at=at if ended else None, released=released)
+    return Attempt(
+        attempt_id=f"a-{minutes_ago}",
+        started_at=at,
+        status=status,
+        execution_id=execution_id,
+        row=2,
+        counted=counted,
+        updated_at=at,
+        ended_at=at if ended else None,
+        released=released,
+    )
 
 
 def state(*attempts: Attempt, exhausted_noted: bool = False) -> dict[str, LeadCalls]:
@@ -79,33 +95,63 @@ SHEET_ONLY = [
 
 WITH_STATE = [
     ("open call 3 min old", lead(), state(attempt("ringing", 3, ended=False)), Action.SKIP, "in progress"),
-    ("initiating, no id yet", lead(), state(attempt("initiating", 1, ended=False, execution_id="")),
-     Action.SKIP, "in progress"),
+    (
+        "initiating, no id yet",
+        lead(),
+        state(attempt("initiating", 1, ended=False, execution_id="")),
+        Action.SKIP,
+        "in progress",
+    ),
     ("open call 16 min old", lead(), state(attempt("in-progress", 16, ended=False)), Action.RECONCILE, "16 min"),
-    ("state completed, sheet lagging", lead(status="initiated", last=ago(20)), state(attempt("completed", 20)),
-     Action.SKIP, "completed"),
+    (
+        "state completed, sheet lagging",
+        lead(status="initiated", last=ago(20)),
+        state(attempt("completed", 20)),
+        Action.SKIP,
+        "completed",
+    ),
     ("failed 5 min ago", lead(status="failed"), state(attempt("failed", 5)), Action.WAIT, "retry after"),
     ("failed exactly 10 min ago", lead(status="failed"), state(attempt("failed", 10)), Action.DIAL, "retry"),
     ("state wins over a blank status", lead(), state(attempt("busy", 2)), Action.WAIT, "busy"),
-    ("three attempts used", lead(status="no-answer"),
-     state(attempt("failed", 60), attempt("busy", 40), attempt("no-answer", 20)), Action.EXHAUSTED, "3 attempts"),
-    ("three attempts, already noted", lead(status="no-answer"),
-     state(attempt("failed", 60), attempt("busy", 40), attempt("no-answer", 20), exhausted_noted=True),
-     Action.SKIP, "all 3 attempts"),
-    ("refused by Bolna does not count", lead(status="failed"),
-     state(attempt("failed", 60), attempt("busy", 40), attempt("failed", 20, counted=False)), Action.DIAL, "retry"),
+    (
+        "three attempts used",
+        lead(status="no-answer"),
+        state(attempt("failed", 60), attempt("busy", 40), attempt("no-answer", 20)),
+        Action.EXHAUSTED,
+        "3 attempts",
+    ),
+    (
+        "three attempts, already noted",
+        lead(status="no-answer"),
+        state(attempt("failed", 60), attempt("busy", 40), attempt("no-answer", 20), exhausted_noted=True),
+        Action.SKIP,
+        "all 3 attempts",
+    ),
+    (
+        "refused by Bolna does not count",
+        lead(status="failed"),
+        state(attempt("failed", 60), attempt("busy", 40), attempt("failed", 20, counted=False)),
+        Action.DIAL,
+        "retry",
+    ),
     ("stopped on purpose", lead(status="ringing"), state(attempt("stopped", 60)), Action.SKIP, "on purpose"),
-    ("answered, final status lost", lead(), state(attempt("call-disconnected", 30, released="gone")),
-     Action.SKIP, "answered"),
+    (
+        "answered, final status lost",
+        lead(),
+        state(attempt("call-disconnected", 30, released="gone")),
+        Action.SKIP,
+        "answered",
+    ),
     ("never answered, released", lead(), state(attempt("ringing", 30, released="gone")), Action.DIAL, "retry"),
-    ("operator stop beats state", lead(status="do-not-call"), state(attempt("failed", 60)), Action.SKIP,
-     "do-not-call"),
+    ("operator stop beats state", lead(status="do-not-call"), state(attempt("failed", 60)), Action.SKIP, "do-not-call"),
 ]
 
 
-@pytest.mark.parametrize(("row", "calls", "action", "words"),
-                         [case[1:] for case in SHEET_ONLY + WITH_STATE],
-                         ids=[case[0] for case in SHEET_ONLY + WITH_STATE])
+@pytest.mark.parametrize(
+    ("row", "calls", "action", "words"),
+    [case[1:] for case in SHEET_ONLY + WITH_STATE],
+    ids=[case[0] for case in SHEET_ONLY + WITH_STATE],
+)
 def test_decide(row: Lead, calls: dict[str, LeadCalls], action: Action, words: str) -> None:
     decision = decide(row, calls, NOON, rules())
     assert decision.action is action, decision.reason

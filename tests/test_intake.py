@@ -108,8 +108,7 @@ def intake(icfg: Config) -> Iterator[Intake]:
 def test_the_real_fixture_fills_its_row_and_becomes_one_transcript_task(intake: Intake) -> None:
     response = intake.post(fixture_body())
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "execution_id": fixture_body()["id"], "status": "completed",
-                               "applied": True}
+    assert response.json() == {"ok": True, "execution_id": fixture_body()["id"], "status": "completed", "applied": True}
     intake.settle()
     row = intake.row(FIXTURE_PHONE)
     assert row["Status"] == "completed"
@@ -124,8 +123,10 @@ def test_the_real_fixture_fills_its_row_and_becomes_one_transcript_task(intake: 
 
 
 def test_out_of_order_events_never_move_a_call_backwards(intake: Intake) -> None:
-    answers = [intake.post(outbound("ex-1", status)).json() for status in
-               ("initiated", "completed", "ringing", "call-disconnected", "in-progress")]
+    answers = [
+        intake.post(outbound("ex-1", status)).json()
+        for status in ("initiated", "completed", "ringing", "call-disconnected", "in-progress")
+    ]
     assert [a["applied"] for a in answers] == [True, True, False, False, False]
     assert {a["status"] for a in answers[1:]} == {"completed"}
     intake.settle()
@@ -340,8 +341,9 @@ def test_results_are_found_mid_delivery_and_not_awaited_when_dead_lettered(intak
     (root / "dead" / "transcripts").mkdir(parents=True, exist_ok=True)
     (root / "transcripts" / "ex-21.json").rename(root / "dead" / "transcripts" / "ex-21.json")
     (root / "delivering").mkdir(parents=True, exist_ok=True)
-    result = {"payload": {"call_ref_id": "ex-20", "response_data": [{"key_value": "model",
-                                                                      "key_response": "Kia Seltos"}]}}
+    result = {
+        "payload": {"call_ref_id": "ex-20", "response_data": [{"key_value": "model", "key_response": "Kia Seltos"}]}
+    }
     (root / "delivering" / "ex-20.json@p123-456").write_bytes(orjson.dumps(result))
     intake.settle()
     assert intake.row("+919900000002")["Model"] == "Kia Seltos"

@@ -17,9 +17,7 @@ from daemon.queue import FileQueue
 
 
 def make_queue(cfg: Config, clock: FakeClock | None = None, **kw: object) -> FileQueue:
-    q = FileQueue(
-        cfg, "transcripts", "processing", "done/transcripts", clock=clock or FakeClock(), watch=False, **kw
-    )
+    q = FileQueue(cfg, "transcripts", "processing", "done/transcripts", clock=clock or FakeClock(), watch=False, **kw)
     q.start()
     return q
 
@@ -145,9 +143,7 @@ def test_defer_hides_until_due_then_returns(cfg: Config) -> None:
     task = q.claim()
     assert task is not None
     q.defer(task, clock.now() + 60, data=b'{"n": 2}')
-    assert (cfg.data_dir / "deferred" / "transcripts" / "d.json").stat().st_mtime == pytest.approx(
-        clock.now() + 60
-    )
+    assert (cfg.data_dir / "deferred" / "transcripts" / "d.json").stat().st_mtime == pytest.approx(clock.now() + 60)
     clock.advance(30)
     assert q.claim() is None
     clock.advance(31)

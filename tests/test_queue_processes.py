@@ -56,9 +56,7 @@ def test_four_workers_drain_2000_tasks_exactly_once(cfg: Config, tmp_path: Path,
     assert len(pids) >= 2  # the work really was shared
 
 
-def test_killed_worker_task_is_recovered_and_completed_once(
-    cfg: Config, tmp_path: Path, spawn: Spawn
-) -> None:
+def test_killed_worker_task_is_recovered_and_completed_once(cfg: Config, tmp_path: Path, spawn: Spawn) -> None:
     fill(cfg, 1)
     log = tmp_path / "work.log"
     first = spawn(WORKER, env=worker_env(cfg, log, WORK_SECONDS="30"))
@@ -93,9 +91,7 @@ def test_live_workers_task_is_never_stolen(cfg: Config, tmp_path: Path, spawn: S
     assert events(rival_log) == collections.Counter()
 
 
-def test_first_sigterm_finishes_the_task_in_hand_and_exits_0(
-    cfg: Config, tmp_path: Path, spawn: Spawn
-) -> None:
+def test_first_sigterm_finishes_the_task_in_hand_and_exits_0(cfg: Config, tmp_path: Path, spawn: Spawn) -> None:
     fill(cfg, 2)
     log = tmp_path / "work.log"
     w = spawn(WORKER, env=worker_env(cfg, log, WORK_SECONDS="1.5"))
@@ -107,9 +103,7 @@ def test_first_sigterm_finishes_the_task_in_hand_and_exits_0(
     assert folder(cfg, "processing") == []
 
 
-def test_second_signal_exits_at_once_and_the_task_stays_recoverable(
-    cfg: Config, tmp_path: Path, spawn: Spawn
-) -> None:
+def test_second_signal_exits_at_once_and_the_task_stays_recoverable(cfg: Config, tmp_path: Path, spawn: Spawn) -> None:
     fill(cfg, 1)
     log = tmp_path / "work.log"
     w = spawn(WORKER, env=worker_env(cfg, log, WORK_SECONDS="30"))
@@ -133,8 +127,7 @@ def test_burst_of_20000_files_is_fully_processed(cfg: Config, tmp_path: Path, sp
     inbox = cfg.data_dir / "transcripts"
     assert wait_for(
         lambda: (
-            (cfg.data_dir / "state" / "heartbeats").exists()
-            and any((cfg.data_dir / "state" / "heartbeats").iterdir())
+            (cfg.data_dir / "state" / "heartbeats").exists() and any((cfg.data_dir / "state" / "heartbeats").iterdir())
         )
     )
     body = b'{"call_ref_id": "b"}'

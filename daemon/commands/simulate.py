@@ -37,9 +37,7 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
         log.error("--speed must be greater than 0")
         return 2
     webhook_url = (
-        args.webhook_url
-        or cfg.simulator_webhook_url
-        or f"http://{cfg.intake_host}:{cfg.intake_port}/webhook/bolna"
+        args.webhook_url or cfg.simulator_webhook_url or f"http://{cfg.intake_host}:{cfg.intake_port}/webhook/bolna"
     )
     simulator = BolnaSimulator(
         webhook_url=webhook_url, speed=speed, api_token=cfg.bolna_api_token, intake_token=cfg.intake_token
@@ -54,8 +52,13 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
     port = cfg.simulator_port if args.port is None else args.port
     simulator.start(cfg.simulator_host, port)
     auth = "checking the Bearer token" if cfg.bolna_api_token else "accepting any token (no BOLNA_API_TOKEN)"
-    log.info("Bolna simulator on %s at speed %g, %s; webhooks go to %s", simulator.url, speed, auth,
-             webhook_url.split("?")[0])
+    log.info(
+        "Bolna simulator on %s at speed %g, %s; webhooks go to %s",
+        simulator.url,
+        speed,
+        auth,
+        webhook_url.split("?")[0],
+    )
     stop.wait()
     simulator.stop()
     log.info("stopped after %d call(s), %d webhook(s) posted", len(simulator.calls), len(simulator.delivered))

@@ -124,8 +124,12 @@ class BolnaClient:
         if code in (401, 403):
             return BolnaError("auth", f"Bolna refused the API key ({code}); check BOLNA_API_TOKEN{suffix}", code)
         if code == 404:
-            return BolnaError("not-found", f"Bolna could not find what we asked for ({code}) to {what}; "
-                              f"check BOLNA_AGENT_ID and BOLNA_BASE_URL{suffix}", code)
+            return BolnaError(
+                "not-found",
+                f"Bolna could not find what we asked for ({code}) to {what}; "
+                f"check BOLNA_AGENT_ID and BOLNA_BASE_URL{suffix}",
+                code,
+            )
         if code == 429:
             return BolnaError("rate-limited", f"Bolna rate limit hit ({code}); will retry later{suffix}", code)
         if code >= 500:

@@ -36,8 +36,17 @@ NEW_STATUSES = frozenset({"", "new", "pending"})
 NEVER_STATUSES = frozenset({COMPLETED, "invalid-number", "do-not-call", "dnc"}) | NOT_RETRIED
 RETRY_STATUSES = FAILED_TERMINAL - NOT_RETRIED
 ACTIVE_STATUSES = frozenset(
-    {"initiating", "scheduled", "queued", "rescheduled", "initiated", "ringing", "in-progress", "answered",
-     "call-disconnected"}
+    {
+        "initiating",
+        "scheduled",
+        "queued",
+        "rescheduled",
+        "initiated",
+        "ringing",
+        "in-progress",
+        "answered",
+        "call-disconnected",
+    }
 )
 SHEET_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -134,14 +143,14 @@ def plan_cycle(
         decision = decide(lead, calls, now, rules, unreadable)
         if decision.phone:
             if decision.phone in first_row:
-                decision = Decision(lead.row, Action.SKIP, f"same number as row {first_row[decision.phone]}",
-                                    decision.phone)
+                decision = Decision(
+                    lead.row, Action.SKIP, f"same number as row {first_row[decision.phone]}", decision.phone
+                )
             else:
                 first_row[decision.phone] = lead.row
         if decision.action is Action.DIAL:
             if not open_window:
-                decision = Decision(lead.row, Action.WAIT, f"outside the calling window {rules.window}",
-                                    decision.phone)
+                decision = Decision(lead.row, Action.WAIT, f"outside the calling window {rules.window}", decision.phone)
             elif dials >= rules.calls_per_cycle:
                 decision = Decision(lead.row, Action.WAIT, "this cycle's calls are used up", decision.phone)
             else:
@@ -198,8 +207,9 @@ def _decide_from_state(row: int, phone: str, known: LeadCalls, now: float, rules
         return Decision(row, Action.EXHAUSTED, f"gave up after {known.counted()} attempts", phone)
     ended = latest.ended_at or latest.updated_at or latest.started_at
     if now - ended < rules.retry_after:
-        return Decision(row, Action.WAIT, f"{latest.status}; retry after {_local(ended + rules.retry_after, rules)}",
-                        phone)
+        return Decision(
+            row, Action.WAIT, f"{latest.status}; retry after {_local(ended + rules.retry_after, rules)}", phone
+        )
     return Decision(row, Action.DIAL, f"retry after {latest.status}", phone)
 
 
@@ -213,8 +223,7 @@ def _decide_from_sheet(row: int, phone: str, status: str, last_text: str, now: f
         return Decision(row, Action.DIAL, f"{status} but no call is known; last attempt was long ago", phone)
     if status in RETRY_STATUSES:
         if last is not None and now - last < rules.retry_after:
-            return Decision(row, Action.WAIT, f"{status}; retry after {_local(last + rules.retry_after, rules)}",
-                            phone)
+            return Decision(row, Action.WAIT, f"{status}; retry after {_local(last + rules.retry_after, rules)}", phone)
         return Decision(row, Action.DIAL, f"retry after {status}", phone)
     return Decision(row, Action.SKIP, f"unknown status {status!r}: left alone", phone)
 

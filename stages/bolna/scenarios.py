@@ -30,22 +30,58 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("complete", "completed", ("a:greet ask_name", "u:name", "a:confirm_name", "u:yes", "a:ask_model",
-                                           "u:model", "a:ask_email", "u:email", "a:thanks")),
-        Scenario("partial", "completed", ("a:greet ask_name", "u:name", "a:ask_model", "u:model", "a:ask_email",
-                                          "u:no_email", "a:bye")),
+        Scenario(
+            "complete",
+            "completed",
+            (
+                "a:greet ask_name",
+                "u:name",
+                "a:confirm_name",
+                "u:yes",
+                "a:ask_model",
+                "u:model",
+                "a:ask_email",
+                "u:email",
+                "a:thanks",
+            ),
+        ),
+        Scenario(
+            "partial",
+            "completed",
+            ("a:greet ask_name", "u:name", "a:ask_model", "u:model", "a:ask_email", "u:no_email", "a:bye"),
+        ),
         Scenario("dealer", "completed", ("a:greet ask_name", "u:name", "a:ask_model", "u:dealer", "a:handoff")),
-        Scenario("confused", "completed", ("a:greet ask_name", "u:unclear", "a:repeat ask_name", "u:unclear",
-                                           "a:repeat ask_name", "u:unclear", "a:repeat", "u:unclear",
-                                           "a:callback")),
+        Scenario(
+            "confused",
+            "completed",
+            (
+                "a:greet ask_name",
+                "u:unclear",
+                "a:repeat ask_name",
+                "u:unclear",
+                "a:repeat ask_name",
+                "u:unclear",
+                "a:repeat",
+                "u:unclear",
+                "a:callback",
+            ),
+        ),
         Scenario("no-answer", "no-answer"),
         Scenario("busy", "busy"),
         Scenario("failed", "failed"),
     )
 }
 LANGUAGES = ("english", "hinglish", "hindi", "tamil")
-MODELS = ("Hyundai Creta", "Tata Nexon EV", "Mahindra XUV700", "Kia Seltos", "Maruti Suzuki Brezza",
-          "Toyota Innova Hycross", "Tata Punch", "Mahindra Scorpio N")
+MODELS = (
+    "Hyundai Creta",
+    "Tata Nexon EV",
+    "Mahindra XUV700",
+    "Kia Seltos",
+    "Maruti Suzuki Brezza",
+    "Toyota Innova Hycross",
+    "Tata Punch",
+    "Mahindra Scorpio N",
+)
 _NAMES = ("Aarav Sharma", "Priya Nair", "Karthik Raja", "Sneha Kulkarni", "Rohit Verma", "Divya Iyer")
 
 _AGENT = {

@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 class BackgroundServer:
     def __init__(self, app: Any, host: str, port: int, *, name: str, threads: int = 4) -> None:
         # Binding happens here, so a taken port fails the caller's setup, not a thread later.
-        self._server = create_server(app, host=host, port=port, threads=threads, ident=name,
-                                     clear_untrusted_proxy_headers=True)
+        self._server = create_server(
+            app, host=host, port=port, threads=threads, ident=name, clear_untrusted_proxy_headers=True
+        )
         self.name = name
         self.host = str(self._server.effective_host)
         self.port = int(self._server.effective_port)
@@ -44,8 +45,7 @@ class BackgroundServer:
     def _serve(self) -> None:
         socket_map, adj = self._server._map, self._server.adj
         while not self._stopping:
-            wasyncore.loop(timeout=adj.asyncore_loop_timeout, map=socket_map, use_poll=adj.asyncore_use_poll,
-                           count=1)
+            wasyncore.loop(timeout=adj.asyncore_loop_timeout, map=socket_map, use_poll=adj.asyncore_use_poll, count=1)
         with self._closing:
             wasyncore.close_all(socket_map)
 

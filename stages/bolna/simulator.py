@@ -74,8 +74,13 @@ class SimulatedCall:
         if not scenario.connected:
             return _SHORT_TIMELINES[scenario.final_status]
         hangup = _ANSWER_AT + self.conversation.talk_seconds
-        return (("initiated", 1.0), ("ringing", _RING_AT), ("in-progress", _ANSWER_AT),
-                ("call-disconnected", hangup), ("completed", hangup + _COMPLETED_AFTER_DISCONNECT))
+        return (
+            ("initiated", 1.0),
+            ("ringing", _RING_AT),
+            ("in-progress", _ANSWER_AT),
+            ("call-disconnected", hangup),
+            ("completed", hangup + _COMPLETED_AFTER_DISCONNECT),
+        )
 
     def body(self, now: float) -> dict[str, Any]:
         """The execution object as Bolna shows it at this status."""
@@ -112,7 +117,8 @@ class SimulatedCall:
                 "to_number": self.phone,
                 "from_number": AGENT_NUMBER,
                 "recording_url": f"https://recordings.example.invalid/sim/{self.provider_call_id}.mp3"
-                if done and talk else None,
+                if done and talk
+                else None,
                 "hosted_telephony": True,
                 "provider_call_id": self.provider_call_id,
                 "call_type": "outbound",
@@ -297,8 +303,9 @@ class BolnaSimulator:
         url = self._webhook_target()
         for attempt in range(3):
             try:
-                response = self.session.post(url, data=orjson.dumps(body), timeout=5,
-                                             headers={"Content-Type": "application/json"})
+                response = self.session.post(
+                    url, data=orjson.dumps(body), timeout=5, headers={"Content-Type": "application/json"}
+                )
             except requests.RequestException as exc:
                 log.warning("webhook %s for %s not delivered: %s", status, execution_id, type(exc).__name__)
                 code = 0

@@ -106,15 +106,20 @@ class CallTracker:
             if attempt.execution_id and attempt.execution_id != execution_id:
                 # It adopted another call's webhook (say, an inbound call from the same number in
                 # the same instant). Both stay tracked: this call's events get their own attempt.
-                log.warning("attempt %s already follows %s", attempt_id, attempt.execution_id,
-                            extra=task(execution_id, "adopted-elsewhere"))
+                log.warning(
+                    "attempt %s already follows %s",
+                    attempt_id,
+                    attempt.execution_id,
+                    extra=task(execution_id, "adopted-elsewhere"),
+                )
                 return attempt.status
             attempt.execution_id = execution_id
             attempt.advance("initiated", now)
             return attempt.status
 
-    def record_dial_error(self, key: str, phone: str, attempt_id: str, note: str, *, counted: bool,
-                          call_may_exist: bool) -> None:
+    def record_dial_error(
+        self, key: str, phone: str, attempt_id: str, note: str, *, counted: bool, call_may_exist: bool
+    ) -> None:
         """The dial request failed. If the call may exist anyway, the attempt stays open
         (no second dial) until webhooks or reconciliation settle it."""
         now = self.clock.now()

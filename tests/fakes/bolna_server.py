@@ -125,11 +125,16 @@ class StallingServer:
 
 @contextlib.contextmanager
 def running_simulator(
-    webhook_url: str = "", *, speed: float = 1000.0, api_token: str = "", intake_token: str = "",
+    webhook_url: str = "",
+    *,
+    speed: float = 1000.0,
+    api_token: str = "",
+    intake_token: str = "",
 ) -> Iterator[BolnaSimulator]:
     """The real simulator on a free port; without a webhook URL it posts no webhooks."""
-    simulator = BolnaSimulator(webhook_url=webhook_url, speed=speed, api_token=Secret(api_token),
-                               intake_token=Secret(intake_token))
+    simulator = BolnaSimulator(
+        webhook_url=webhook_url, speed=speed, api_token=Secret(api_token), intake_token=Secret(intake_token)
+    )
     simulator.start("127.0.0.1", 0)
     try:
         yield simulator
