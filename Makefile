@@ -26,6 +26,7 @@ run: venv
 
 test: venv system-deps
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
 lint: venv

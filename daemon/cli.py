@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 
 from daemon import logs
 from daemon.commands import COMMANDS
 from daemon.config import ConfigError, load_config
+from daemon.fsutil import PRIVATE_UMASK
 
 EX_USAGE = 2
 EX_CONFIG = 78
@@ -35,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Everything callpipe writes holds personal data: private to its user, whatever the
+    # shell's umask (files 0600, folders 0700).
+    os.umask(PRIVATE_UMASK)
     try:
         cfg = load_config(env_file=args.env_file)
     except ConfigError as exc:
@@ -45,5 +50,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Services log to stdout (what supervisord and pm2 capture); commands that print data keep
     # stdout for the data and log to stderr.
     stream = sys.stdout if args.command in _SERVICES else sys.stderr
-    logs.configure(stage, cfg.log_format, cfg.log_level, stream)
+    logs.configure(stage, cfg.log_format, cfg.log_level, stream, log_pii=cfg.log_pii)
     return int(args.func(args, cfg) or 0)

@@ -109,6 +109,7 @@ class Config:
     timezone: str = setting("TIMEZONE", "Asia/Kolkata", check=_timezone)
     log_format: str = setting("LOG_FORMAT", "text", check=_one_of("text", "json"))
     log_level: str = setting("LOG_LEVEL", "INFO", check=_one_of("DEBUG", "INFO", "WARNING", "ERROR"))
+    log_pii: bool = setting("LOG_PII", False, help="debugging only: log names, emails, phones, summaries")
     rescan_seconds: Duration = setting("RESCAN_SECONDS", Duration(10), check=_positive)
     max_task_bytes: int = setting("MAX_TASK_BYTES", 5 * 1024 * 1024, check=_positive)
     settle_seconds: Duration = setting("SETTLE_SECONDS", Duration(2), check=_non_negative)

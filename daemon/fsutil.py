@@ -11,9 +11,15 @@ import contextlib
 import itertools
 import os
 import re
+import stat
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+
+# Tasks, results, call state and dead letters hold names, numbers and emails: owner only.
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+PRIVATE_UMASK = 0o077
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9._\-]{0,127}")
 _counter = itertools.count()
@@ -35,7 +41,7 @@ def fsync_dir(folder: Path) -> None:
 def atomic_write(folder: Path, name: str, data: bytes, tmp_dir: Path, *, mtime: float | None = None) -> Path:
     """Write `data` as folder/name so that readers see either nothing or the whole file."""
     tmp = tmp_dir / f"{owner_tag()}.{next(_counter)}.{name}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         view = memoryview(data)
         while view:
@@ -65,6 +71,27 @@ def unique_path(folder: Path, name: str) -> Path:
         candidate = folder / f"{name}.{n}"
         n += 1
     return candidate
+
+
+def prune(folder: Path, cutoff: float) -> int:
+    """Remove the regular files in `folder` last modified before `cutoff` (RETENTION_DAYS).
+
+    Dot files are someone else's (a .gitkeep) and are left alone, as are folders and links.
+    """
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and st.st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+    return removed
 
 
 def _start_ticks(pid: int) -> str | None:

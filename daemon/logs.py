@@ -2,23 +2,100 @@
 
 Task lines carry `call_id` and `outcome` through `extra=task(...)`, so every line about a
 task says which call it was and what happened, in text or JSON form.
+
+Two guarantees hold for every line, whatever a module passes in:
+- **One event, one line.** Control characters in a message (a webhook's status holding a
+  newline, say) are escaped in the text format, so input can never forge a log line. A
+  traceback's own lines are indented under the line they belong to.
+- **No personal data by default.** Names, emails, phone numbers and summaries are logged only
+  with LOG_PII=true, a debugging switch. Modules wrap such values in `pii(...)`; as a safety
+  net, the formatter also masks anything shaped like an email address or a phone number
+  in a message when the switch is off.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 import orjson
 
 _FIELDS = ("stage", "call_id", "outcome")
+HIDDEN = "[pii]"
+
+_log_pii = False
+# Control characters other than tab: C0, DEL and C1 (a C1 CSI can drive a terminal too).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+# E.164 (+ and 10-15 digits, maybe spaced), and bare Indian mobile numbers. Word boundaries
+# keep long call ids (17 digits) and uuids intact.
+_PHONE = re.compile(r"(?<![\w-])(?:\+\d[\d -]{8,17}\d|[6-9]\d{9})(?![\w-])")
 
 
 def task(call_id: str, outcome: str) -> dict[str, str]:
     """`extra=` for a task transition line: `log.info("...", extra=task(cid, "done"))`."""
     return {"call_id": call_id, "outcome": outcome}
+
+
+class _Pii:
+    """A personal value in a log call: shown only while LOG_PII is on (decided at format time)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return str(self.value) if _log_pii else HIDDEN
+
+    __repr__ = __str__
+
+
+def pii(value: Any) -> Any:
+    """Wrap a name, email, phone number or summary passed to a log call."""
+    return _Pii(value)
+
+
+def pii_enabled() -> bool:
+    return _log_pii
+
+
+def escape_controls(text: str) -> str:
+    r"""Control characters as visible escapes (\n, \x1b ...): one line, and nothing a terminal obeys."""
+    return _CONTROL.sub(_escape, text)
+
+
+def terminal_text(text: str) -> str:
+    """Multi-line text for a terminal: line breaks kept, every other control character escaped."""
+    return "\n".join(escape_controls(line) for line in text.split("\n"))
+
+
+_C1 = re.compile(r"[\x80-\x9f]")
+
+
+def terminal_json(doc: Any) -> str:
+    """Indented JSON for a terminal. JSON escapes C0 controls itself; C1 ones (an 8-bit CSI
+    can drive a terminal) are escaped here too, which keeps it valid JSON."""
+    text = orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group()
+    return {"\n": "\\n", "\r": "\\r"}.get(c, f"\\x{ord(c):02x}")
+
+
+def mask_personal(text: str) -> str:
+    """Email addresses and phone numbers hidden: the net under explicit `pii(...)` wrapping."""
+    return _PHONE.sub(HIDDEN, _EMAIL.sub(HIDDEN, text))
+
+
+def _message(record: logging.LogRecord) -> str:
+    message = record.getMessage()
+    return message if _log_pii else mask_personal(message)
 
 
 class _StageFilter(logging.Filter):
@@ -35,12 +112,17 @@ class _StageFilter(logging.Filter):
 
 
 class _TextFormatter(logging.Formatter):
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(stage)s %(levelname)s %(call_id)s %(outcome)s %(message)s")
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        t = time.localtime(record.created)
-        return time.strftime("%Y-%m-%d %H:%M:%S", t) + f".{int(record.msecs):03d}"
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.created)) + f".{int(record.msecs):03d}"
+        fields = [escape_controls(str(getattr(record, name))) for name in _FIELDS]
+        line = f"{stamp} {fields[0]} {record.levelname} {fields[1]} {fields[2]} {escape_controls(_message(record))}"
+        if record.exc_info:
+            trace = self.formatException(record.exc_info)
+            if not _log_pii:
+                trace = mask_personal(trace)
+            # Indented, so no line of a traceback can pass for a log line of its own.
+            line += "".join("\n    " + escape_controls(part) for part in trace.splitlines())
+        return line
 
 
 class _JsonFormatter(logging.Formatter):
@@ -52,15 +134,20 @@ class _JsonFormatter(logging.Formatter):
             "call_id": record.call_id,  # type: ignore[attr-defined]
             "outcome": record.outcome,  # type: ignore[attr-defined]
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _message(record),
         }
         if record.exc_info:
-            doc["error"] = self.formatException(record.exc_info)
+            trace = self.formatException(record.exc_info)
+            doc["error"] = trace if _log_pii else mask_personal(trace)
         return orjson.dumps(doc).decode()
 
 
-def configure(stage: str, fmt: str = "text", level: str = "INFO", stream: TextIO | None = None) -> None:
+def configure(
+    stage: str, fmt: str = "text", level: str = "INFO", stream: TextIO | None = None, *, log_pii: bool = False
+) -> None:
     """Send every log line to `stream` (stdout), one line per event, tagged with the stage name."""
+    global _log_pii
+    _log_pii = log_pii
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.addFilter(_StageFilter(stage))
     handler.setFormatter(_JsonFormatter() if fmt == "json" else _TextFormatter())

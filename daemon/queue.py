@@ -36,6 +36,7 @@ from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 from daemon.layout import ensure
 from daemon.logs import task as task_extra
+from daemon.redact import redact_urls
 from daemon.watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
@@ -122,9 +123,9 @@ class FileQueue:
         self.dead = root / "dead" / inbox
         self.tmp = root / "tmp"
         for folder in (self.inbox, self.active, self.deferred, self.dead, self.tmp):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=fsutil.DIR_MODE, parents=True, exist_ok=True)
         if self.done:
-            self.done.mkdir(parents=True, exist_ok=True)
+            self.done.mkdir(mode=fsutil.DIR_MODE, parents=True, exist_ok=True)
         self.clock = clock
         self.owner = fsutil.owner_tag()
         self.wakeup = threading.Event()
@@ -300,6 +301,7 @@ class FileQueue:
     # -- dead letters ------------------------------------------------------------------------
 
     def _dead_letter_path(self, path: Path, name: str, reason: str, call_id: str | None = None) -> Path:
+        reason = redact_urls(reason)  # a reason may quote an error holding a URL with its key
         safe = name if fsutil.is_safe_name(name) else _sanitize(name)
         dest = fsutil.unique_path(self.dead, safe)
         os.rename(path, dest)
@@ -341,6 +343,8 @@ class FileQueue:
         moved = 0
         with self._recover_lock, os.scandir(self.active) as it:
             for entry in it:
+                if is_ignored_name(entry.name):
+                    continue  # a .gitkeep or an editor's file: nobody's task
                 name, _, owner = entry.name.rpartition("@")
                 if not name:
                     name, owner = entry.name, ""  # dropped here by hand: nobody owns it
@@ -365,6 +369,8 @@ class FileQueue:
         self._next_clean = now + 3600
         with os.scandir(self.tmp) as it:
             for entry in it:
+                if entry.name.startswith("."):
+                    continue  # not written by a stage (a .gitkeep, say): left alone
                 owner = entry.name.split(".", 1)[0]
                 if not fsutil.owner_alive(owner, self._locks):
                     with contextlib.suppress(FileNotFoundError):
@@ -375,12 +381,7 @@ class FileQueue:
                     fsutil.owner_alive(entry.name[6:-5], self._locks)  # unlinks a dead owner's lock
         if self.done is None or self.cfg.retention_days <= 0:
             return
-        cutoff = now - self.cfg.retention_days * 86400
-        with os.scandir(self.done) as it:
-            for entry in it:
-                with contextlib.suppress(FileNotFoundError):
-                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                        os.unlink(entry.path)
+        fsutil.prune(self.done, now - self.cfg.retention_days * 86400)
 
     def depth(self) -> int:
         return len(self._index)

@@ -7,6 +7,7 @@ folder under this process's name, so recovery hands it to the next worker.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import FrameType
 
@@ -169,7 +171,10 @@ class Child:
 
     def start(self) -> None:
         env = {**os.environ, **self.env}
-        self.proc = subprocess.Popen(self.argv, env=env)
+        # A process group of its own: a Ctrl-C in the terminal reaches the supervisor only,
+        # which then sends each child one SIGTERM. Sharing the terminal's group, a child got
+        # SIGINT and then the supervisor's SIGTERM, a second signal that means "exit now".
+        self.proc = subprocess.Popen(self.argv, env=env, process_group=0)
         self.started = time.monotonic()
         log.info("%s started as pid %s", self.label, self.proc.pid)
 
@@ -178,11 +183,56 @@ def stage_argv(name: str) -> list[str]:
     return [sys.executable, "-m", "daemon", "run", name]
 
 
+@contextlib.contextmanager
+def terminal_foreground() -> Iterator[None]:
+    """While inside, this process's group alone receives the terminal's Ctrl-C.
+
+    Under `make run`, make shares our process group; on SIGINT make waits for us and then
+    kills itself, exiting non-zero however cleanly we stopped. As the terminal's foreground
+    group of our own, we alone see the Ctrl-C, stop the children, and exit 0, and so does
+    make. Outside a terminal (supervisord, pm2, tests) this does nothing.
+    """
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        yield
+        return
+    previous = None
+    try:
+        if os.tcgetpgrp(tty) == os.getpgrp() and os.getpid() != os.getsid(0):
+            previous = os.getpgrp()
+            os.setpgid(0, 0)
+            _set_foreground(tty, os.getpgrp())
+    except OSError:
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            with contextlib.suppress(OSError):
+                _set_foreground(tty, previous)
+        os.close(tty)
+
+
+def _set_foreground(tty: int, pgid: int) -> None:
+    # Changing the foreground group from a background group raises SIGTTOU: ignore it meanwhile.
+    old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    try:
+        os.tcsetpgrp(tty, pgid)
+    finally:
+        signal.signal(signal.SIGTTOU, old)
+
+
 def supervise(children: list[Child], grace: float = 30.0) -> int:
     """Run children until SIGTERM/SIGINT; restart any that die, with growing back-off.
 
     A child that exits with EX_CONFIG is not restarted: its configuration must change first.
     """
+    with terminal_foreground():
+        return _supervise(children, grace)
+
+
+def _supervise(children: list[Child], grace: float) -> int:
     signals = {"count": 0}
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from filelock import FileLock
 
-from daemon.fsutil import atomic_write, is_safe_name
+from daemon.fsutil import DIR_MODE, atomic_write, is_safe_name, prune
 from stages.bolna.statuses import INITIATING, TERMINAL, supersedes
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ class CallStore:
         self.tmp_dir = data_dir / "tmp"
         locks = data_dir / "state" / "locks"
         for folder in (self.leads_dir, self.executions_dir, self.tmp_dir, locks):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         # One lock for the whole store: edits take milliseconds, and one lock means no
         # ordering rules between the dialer, the intake's request threads and its loop.
         self._file_lock = FileLock(locks / "calls.lock")
@@ -197,6 +197,11 @@ class CallStore:
             if lead is not None:
                 found[key] = lead
         return found, broken
+
+    def prune_executions(self, cutoff: float) -> int:
+        """Forget execution bodies last written before `cutoff`; a late event then finds its
+        lead by phone number, as for a call we never saw."""
+        return prune(self.executions_dir, cutoff)
 
     def link(self, execution_id: str, key: str, body: dict[str, Any] | None = None) -> None:
         """Record which lead an execution belongs to, with its latest accepted body."""

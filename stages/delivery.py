@@ -16,7 +16,7 @@ import logging
 import os
 import random
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +28,7 @@ from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 from daemon.logs import task as task_extra
 from daemon.queue import Task, encode
+from daemon.redact import redact_urls, safe_url
 from daemon.runner import StartupError
 from daemon.stage import QueueStage
 from stages import webhooks
@@ -113,12 +114,6 @@ def message_of(doc: Any) -> tuple[str, bytes]:
     return msg_id, orjson.dumps(payload)
 
 
-def safe_url(url: str) -> str:
-    """The URL without credentials or query string, fit for a log line."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
-
-
 class WebhookClient:
     """One keep-alive session to the endpoint; signs and sends one body per call."""
 
@@ -134,10 +129,17 @@ class WebhookClient:
         self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.session.trust_env = False
         self.session.headers.update({"Content-Type": "application/json", "User-Agent": USER_AGENT})
+        parts = urlsplit(self.url)
+        # What must never reach a log line, a delivery record or a .reason file.
+        self._secrets = tuple(s for s in (parts.query, parts.password, cfg.singleinterface_api_key.reveal()) if s)
         if cfg.singleinterface_api_key:
             self.session.headers["Authorization"] = f"Bearer {cfg.singleinterface_api_key.reveal()}"
 
     def send(self, msg_id: str, body: bytes) -> Answer:
+        answer = self._send(msg_id, body)
+        return replace(answer, detail=redact_urls(answer.detail, *self._secrets))
+
+    def _send(self, msg_id: str, body: bytes) -> Answer:
         timestamp = int(self.clock.now())
         headers = webhooks.webhook_headers(msg_id, timestamp, body, self.signing_key)
         try:
@@ -294,7 +296,9 @@ class DeliveryStage(QueueStage):
             self.queue.dead_letter(task, reason)
             return
         record.deferrals += 1
-        delay = max(self.policy.deferral(record.deferrals, self.rng.random()), answer.retry_after or 0.0)
+        # Retry-After is honoured up to the longest deferral, never beyond.
+        asked = min(answer.retry_after or 0.0, self.policy.defer_max)
+        delay = max(self.policy.deferral(record.deferrals, self.rng.random()), asked)
         until = min(now + delay, first + self.policy.max_age)
         self.queue.defer(task, until, encode({**task.doc, RECORD_KEY: record.as_dict()}))
         log.info(

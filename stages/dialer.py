@@ -18,7 +18,7 @@ from typing import Any
 
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
-from daemon.logs import task
+from daemon.logs import pii, task
 from daemon.runner import StartupError
 from daemon.stage import Stage
 from stages.bolna.client import BolnaClient, BolnaError
@@ -121,7 +121,7 @@ class DialerStage(Stage):
                 self._dials.append(PlannedDial(decision, by_row[decision.row]))
             elif decision.action is Action.INVALID:
                 self.writer.update(decision.row, {"Status": "invalid-number", "Notes": decision.reason})
-                log.warning("row %d: %s", decision.row, decision.reason)
+                log.warning("row %d: %s", decision.row, pii(decision.reason))
             elif decision.action is Action.EXHAUSTED:
                 self._note_exhausted(decision, by_row[decision.row])
             elif decision.action is Action.RECONCILE:

@@ -16,7 +16,7 @@ from typing import Any
 from daemon import metrics
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
-from daemon.logs import task
+from daemon.logs import pii, task
 from daemon.runner import StartupError
 from daemon.stage import Stage
 from stages.bolna.client import BolnaClient, BolnaError
@@ -32,6 +32,7 @@ from stages.sheets import LeadSheet, SheetError, SheetWriter, open_sheet
 log = logging.getLogger(__name__)
 
 GRACE_CHECK_SECONDS = 1.0
+PRUNE_INTERVAL = 3600.0
 
 
 class IntakeStage(Stage):
@@ -56,6 +57,7 @@ class IntakeStage(Stage):
         self._wake = threading.Event()
         self._next_grace_check = 0.0
         self._next_result_sync = 0.0
+        self._next_prune = 0.0
         self.server: BackgroundServer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -88,15 +90,18 @@ class IntakeStage(Stage):
             self._bolna = BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)
         self._awaiting_completion = self.tracker.awaiting_completion()
         self._awaiting_results = self.tracker.awaiting_results()
+        self.dead = DeadLetters(cfg.data_dir)
         live = metrics.for_stage(self.name)
         app = create_app(
             self._on_event,
             auth,
-            DeadLetters(cfg.data_dir),
+            self.dead,
             cfg.intake_max_body_bytes,
             metrics=lambda: metrics.pipeline_exposition(cfg.data_dir, live),
         )
-        self.server = BackgroundServer(app, cfg.intake_host, cfg.intake_port, name="intake").start()
+        self.server = BackgroundServer(
+            app, cfg.intake_host, cfg.intake_port, name="intake", max_body=cfg.intake_max_body_bytes
+        ).start()
 
     def close(self) -> None:
         if self.server is not None:
@@ -135,10 +140,24 @@ class IntakeStage(Stage):
         if now >= self._next_grace_check:
             self._next_grace_check = now + GRACE_CHECK_SECONDS
             did = self._fire_grace_timers(now) or did
+        if now >= self._next_prune:
+            self._next_prune = now + PRUNE_INTERVAL
+            self._prune(now)
         if now >= self._next_result_sync:
             self._next_result_sync = now + self.cfg.sheet_flush_seconds
             did = self._sync_results() or did
         return self.writer.maybe_flush() or did
+
+    def _prune(self, now: float) -> None:
+        """RETENTION_DAYS for what the intake keeps: execution bodies (about 8 KB a call) and
+        refused webhook bodies. Lead records stay: they hold the attempt counts that keep a lead
+        from being rung again, and are a few hundred bytes each."""
+        if self.cfg.retention_days <= 0:
+            return
+        cutoff = now - self.cfg.retention_days * 86400
+        removed = self.store.prune_executions(cutoff) + self.dead.prune(cutoff)
+        if removed:
+            log.info("removed %d file(s) older than RETENTION_DAYS=%g", removed, self.cfg.retention_days)
 
     def _sync_calls(self) -> bool:
         """Queue a row update for every call that changed since the last loop."""
@@ -151,7 +170,7 @@ class IntakeStage(Stage):
             attempt, phone, body = found
             row = self.rows.row_for(phone, attempt.row)
             if row is None:
-                log.info("no sheet row holds %s", phone, extra=task(execution_id, "no-row"))
+                log.info("no sheet row holds %s", pii(phone), extra=task(execution_id, "no-row"))
                 continue
             self.writer.update(row, call_fields(body, attempt))
         return bool(changed)

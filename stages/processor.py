@@ -17,6 +17,7 @@ from typing import Any
 
 from analysis import Analysis, AnalysisSettings, Analyzer, BadTranscript
 from daemon import fsutil
+from daemon.logs import pii
 from daemon.logs import task as task_extra
 from daemon.queue import Task, encode
 from daemon.runner import StartupError
@@ -63,9 +64,11 @@ class ProcessorStage(QueueStage):
         doc = result_document(task, analysis, processed_at)
         fsutil.atomic_write(self.results, task.name, encode(doc), self.tmp)
         self.queue.complete(task)
+        routing = analysis.payload["dealer_routing"]["reason"]
         log.info(
-            "results/%s: %s",
+            "results/%s: %s; %s",
             task.name,
-            analysis.summary,
+            routing,
+            pii(analysis.summary),
             extra=task_extra(analysis.call_ref_id, "processed"),
         )

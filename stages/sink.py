@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,10 +63,11 @@ class WebhookSink:
         retry_after: str | None = None,
         hang_seconds: float = 0.0,
         clock: Clock = SYSTEM_CLOCK,
+        keep_requests: bool = True,
     ) -> None:
         self.folder = folder
         self.tmp = folder / ".tmp"
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(mode=fsutil.DIR_MODE, parents=True, exist_ok=True)
         self.key = webhooks.decode_secret(secret) if secret else None
         self.fail_status = fail_status
         self.fail_until = fail_until  # None: fail for as long as fail_status is set
@@ -74,7 +76,11 @@ class WebhookSink:
         self.retry_after = retry_after
         self.hang_seconds = hang_seconds
         self.clock = clock
+        # Tests read every request back; a long-running `sink` command keeps counts only (a
+        # list of 100,000 requests held 354 MB).
+        self.keep_requests = keep_requests
         self.received: list[Received] = []
+        self.counts: Counter[int] = Counter()
         self._lock = threading.Lock()
         self._next_seq: dict[str, int] = {}
         self._closing = threading.Event()
@@ -105,6 +111,10 @@ class WebhookSink:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def prune(self, cutoff: float) -> int:
+        """Remove stored payloads older than `cutoff` (RETENTION_DAYS, when run as a command)."""
+        return fsutil.prune(self.folder, cutoff)
+
     def accepted(self) -> list[Received]:
         with self._lock:
             return [r for r in self.received if 200 <= r.status < 300]
@@ -134,7 +144,7 @@ class WebhookSink:
         """Write the payload as <id>.<n>.json; hard-linking a finished temp file never overwrites."""
         stem = msg_id if fsutil.is_safe_name(msg_id) and len(msg_id) <= 100 else "no-webhook-id"
         tmp = self.tmp / f"{os.getpid()}.{threading.get_ident()}.{next(_tmp_counter)}"
-        with open(tmp, "wb") as fh:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsutil.FILE_MODE), "wb") as fh:
             fh.write(body)
             fh.flush()
             os.fsync(fh.fileno())
@@ -156,7 +166,9 @@ class WebhookSink:
 
     def record(self, at: float, headers: dict[str, str], body: bytes, status: int, stored: Path | None) -> None:
         with self._lock:
-            self.received.append(Received(at, headers, body, status, stored, self.clock.now()))
+            self.counts[status] += 1
+            if self.keep_requests:
+                self.received.append(Received(at, headers, body, status, stored, self.clock.now()))
 
 
 _tmp_counter = itertools.count()

@@ -196,7 +196,9 @@ class Breaker:
         self.is_open = True
         self.failures += 1
         delay = self.policy.probe_delay(self.failures, rand)
-        self.next_probe_at = now + max(delay, retry_after or 0.0)
+        # An endpoint's Retry-After is honoured only up to WEBHOOK_PROBE_MAX: one answer of
+        # "Retry-After: 99999999999" must not stop delivery for good.
+        self.next_probe_at = now + max(delay, min(retry_after or 0.0, self.policy.probe_max))
 
     def answered(self) -> bool:
         """The endpoint answered (2xx or a permanent 4xx). True when deferred results should go now."""

@@ -1,10 +1,9 @@
 """The seed's four complete examples, reproduced exactly from hand-written transcripts, and the real Bolna
-execution body from shared/fixtures. The expected payloads are read from the seed document itself."""
+execution body. The expected payloads are the seed document's own, copied as JSON into tests/fixtures/seed/."""
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,10 +13,9 @@ import pytest
 
 from analysis import Analyzer, analyze_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT / ".." / "shared"
-SEED = SHARED / "seeds" / "singleinterface-webhook-integration.md"
-BOLNA = SHARED / "fixtures" / "bolna" / "execution-completed-inbound.json"
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED = FIXTURES / "seed"
+BOLNA = FIXTURES / "bolna" / "execution-completed-inbound.json"
 TRANSCRIPTS = Path(__file__).parent / "transcripts" / "seed"
 EXAMPLES = {
     1: "example-1-complete.json",
@@ -28,9 +26,8 @@ EXAMPLES = {
 
 
 def seed_examples() -> dict[int, dict]:
-    text = SEED.read_text(encoding="utf-8")
-    blocks = re.findall(r"### \*\*Example (\d):[^\n]*\n\n```json\n(.*?)\n```", text, re.S)
-    return {int(number): json.loads(block) for number, block in blocks}
+    # json, not orjson: the comparison below checks key order too, and both keep it.
+    return {number: json.loads((SEED / name).read_text(encoding="utf-8")) for number, name in EXAMPLES.items()}
 
 
 def key_orders(value: object) -> list:

@@ -219,9 +219,9 @@ def test_a_terminal_bolna_body_without_transcript_is_a_call_that_never_connected
     import orjson
 
     from analysis import AnalysisSettings, Analyzer, BadTranscript
-    from tests.conftest import SHARED
+    from tests.conftest import FIXTURES
 
-    body = orjson.loads((SHARED / "fixtures" / "bolna" / "execution-completed-inbound.json").read_bytes())
+    body = orjson.loads((FIXTURES / "bolna" / "execution-completed-inbound.json").read_bytes())
     body = copy.deepcopy(body)
     body.update(transcript=None, status="busy", conversation_duration=0)
     body["telephony_data"]["duration"] = None

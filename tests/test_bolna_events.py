@@ -18,9 +18,9 @@ from stages.bolna.events import (
 )
 from stages.bolna.statuses import supersedes
 from stages.calls import LeadCalls
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 
-FIXTURE = orjson.loads((SHARED / "fixtures" / "bolna" / "execution-completed-inbound.json").read_bytes())
+FIXTURE = orjson.loads((FIXTURES / "bolna" / "execution-completed-inbound.json").read_bytes())
 
 
 def test_the_fixture_reads_as_bolna_meant_it() -> None:

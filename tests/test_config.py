@@ -126,3 +126,32 @@ def test_text_log_lines_name_the_stage_and_call(capsys: pytest.CaptureFixture[st
     first, second = capsys.readouterr().out.strip().splitlines()
     assert first.endswith("delivery INFO call-9 sent acknowledged")
     assert second.endswith("delivery INFO - - no task here")
+
+
+def test_a_message_cannot_forge_a_log_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """A newline in a value (a webhook's status, say) stays inside its own line, escaped."""
+    forged = "completed\n2026-01-01 00:00:00.000 intake INFO ex-1 applied all good\x1b[2J"
+    logs.configure("intake", "text", "INFO")
+    try:
+        logging.getLogger("x").warning("status %s", forged, extra=logs.task("ex\r\n1", "bad"))
+    finally:
+        logs.configure("pytest", "text", "WARNING")
+    (line,) = capsys.readouterr().out.strip().splitlines()
+    escaped = r"completed\n2026-01-01 00:00:00.000 intake INFO ex-1 applied all good\x1b[2J"
+    assert line.endswith(r"intake WARNING ex\r\n1 bad status " + escaped)
+
+
+def test_personal_data_is_logged_only_with_log_pii(capsys: pytest.CaptureFixture[str]) -> None:
+    say = logging.getLogger("x")
+    for enabled in (False, True):
+        logs.configure("processor", "text", "INFO", log_pii=enabled)
+        try:
+            say.info("summary %s", logs.pii("Asha Rao wants a Creta"))
+            say.info("bounced mail to asha.rao@example.com from +91 99000 00014 (9900000017)")
+            say.info("call 18882175837982271 ex 6c972873-19b2-44b0-a6bf-d4f690a7a9cf")  # ids stay
+        finally:
+            logs.configure("pytest", "text", "WARNING")
+        out = capsys.readouterr().out
+        for value in ("Asha Rao", "asha.rao@example.com", "+91 99000 00014", "9900000017"):
+            assert (value in out) is enabled, (value, enabled)
+        assert "18882175837982271" in out and "6c972873-19b2-44b0-a6bf-d4f690a7a9cf" in out

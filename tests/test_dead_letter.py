@@ -146,3 +146,30 @@ def test_usage_errors(cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
     assert dl(capsys, "show", "../../etc/passwd")[0] == 2
     assert dl(capsys, "list", "--queue", "../state")[0] == 2
     assert dl(capsys, "retry", "--all", "--to", "processing")[0] == 2
+
+
+def test_show_and_retry_refuse_a_symbolic_link(cfg: Config, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The queue dead-letters a link without following it; the operator's commands must not follow it either."""
+    secret = tmp_path / "outside.txt"
+    secret.write_text("root:x:0:0:not for your eyes\n")
+    q = queue(cfg, "transcripts")
+    (q.inbox / "link.json").symlink_to(secret)
+    assert q.claim() is None
+    assert (cfg.data_dir / "dead" / "transcripts" / "link.json").is_symlink()
+
+    code, out = dl(capsys, "show", "link.json")
+    assert code == 1
+    assert "symbolic link" in out and "not for your eyes" not in out
+    code, out = dl(capsys, "retry", "link.json")
+    assert code == 1
+    assert not (cfg.data_dir / "transcripts" / "link.json").exists()
+    assert secret.read_text().startswith("root:x")
+
+
+def test_show_never_sends_control_characters_to_the_terminal(cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    # Not JSON, so shown raw: an ESC sequence that would clear the screen and retitle the terminal.
+    dead_letter_via_queue(cfg, "evil.json", "transcripts", b"\x1b[2J\x1b]0;pwned\x07 \x9b31m not json")
+    code, out = dl(capsys, "show", "evil.json")
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert r"\x1b[2J" in out

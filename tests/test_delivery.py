@@ -337,3 +337,62 @@ def test_restart_never_resends_but_a_copy_back_is_a_replay(tmp_path, sinks, stag
         assert time.monotonic() < deadline
         time.sleep(0.02)
     assert [r.headers["webhook-id"] for r in sink.received] == [msg_id, msg_id]
+
+
+# -- bounds and secrets -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("retry_after", ["99999999999", "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_an_endless_retry_after_is_clamped(tmp_path, sinks, stages, retry_after: str) -> None:
+    """One answer must not stop delivery for good: probes wait at most WEBHOOK_PROBE_MAX, deferrals
+    at most the longest deferral."""
+    clock = FakeClock()
+    sink = sinks(fail_status=503, retry_after=retry_after, clock=clock)
+    cfg = make_cfg(tmp_path, sink.url, WEBHOOK_RETRY_ATTEMPTS="1", WEBHOOK_PROBE_MAX="60s")
+    put_result(cfg, "601")
+    stage = stages(cfg, clock)
+    assert stage.run_once()
+    assert stage.breaker.next_probe_at - clock.now() <= 60
+    (deferred,) = (cfg.data_dir / "deferred" / "results").iterdir()
+    assert deferred.stat().st_mtime - clock.now() <= stage.policy.defer_max
+
+    sink.fail_status = None  # the endpoint recovers: the held result goes at the next probe
+    drive(stage, clock, lambda: len(sink.accepted()) == 1, limit=120)
+
+
+SECRET_QUERY = "apikey=qs-secret-4711"
+
+
+def test_a_query_string_secret_never_reaches_a_reason_or_a_record(tmp_path, sinks, stages, caplog) -> None:
+    clock = FakeClock()
+    # The endpoint echoes the URL it was called with, as error pages often do.
+    echo = b'{"error": "no such hook: http://127.0.0.1/api/webhooks/singleinterface?' + SECRET_QUERY.encode() + b'"}'
+    sink = sinks(fail_status=404, fail_body=echo, clock=clock)
+    cfg = make_cfg(tmp_path, f"{sink.url}?{SECRET_QUERY}", WEBHOOK_RETRY_ATTEMPTS="1")
+    name, _ = put_result(cfg, "602")
+    stage = stages(cfg, clock)
+    assert stage.run_once()
+    reason = (cfg.data_dir / "dead" / "results" / (name + ".reason")).read_text()
+    assert "HTTP 404" in reason and "no such hook" in reason
+    assert "qs-secret-4711" not in reason
+
+    # No answer at all: requests' own error text quotes the path with its query string.
+    closed = socket_url_of_a_closed_port()
+    cfg2 = make_cfg(tmp_path / "two", f"{closed}?{SECRET_QUERY}", WEBHOOK_RETRY_ATTEMPTS="1")
+    put_result(cfg2, "603")
+    stage2 = stages(cfg2, clock)
+    assert stage2.run_once()
+    (deferred,) = (cfg2.data_dir / "deferred" / "results").iterdir()
+    record = orjson.loads(deferred.read_bytes())["_delivery"]
+    assert "request failed" in record["last_error"]
+    assert "qs-secret-4711" not in record["last_error"]
+    assert "qs-secret-4711" not in caplog.text
+
+
+def socket_url_of_a_closed_port() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/webhooks/singleinterface"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,10 +24,10 @@ from stages.bolna.client import BolnaClient
 from stages.calls import CallStore
 from stages.intake import IntakeStage
 from stages.sheets import SEED_COLUMNS, CsvSheet
-from tests.conftest import SHARED, wait_for
+from tests.conftest import FIXTURES, wait_for
 from tests.fakes.bolna_server import running_simulator
 
-FIXTURE = SHARED / "fixtures" / "bolna" / "execution-completed-inbound.json"
+FIXTURE = FIXTURES / "bolna" / "execution-completed-inbound.json"
 FIXTURE_PHONE = "+919900000001"  # the customer in the fixture (an inbound call)
 PHONES = {"Vivek": "+91 99000 00001", "Asha": "+919900000002", "Ravi": "09900000003"}
 
@@ -227,7 +228,7 @@ def test_an_oversized_body_is_refused(icfg: Config) -> None:
     try:
         response = small.post(fixture_body())  # about 4 KB
         assert response.status_code == 413
-        assert "2048" in response.json()["error"]
+        assert "2048" in response.text  # waitress refuses it before the app sees it
     finally:
         small.stage.close()
 
@@ -247,7 +248,9 @@ def test_metrics_are_served_in_prometheus_text_format(intake: Intake) -> None:
         "# TYPE callpipe_tasks_processed_total counter\n"
         'callpipe_tasks_processed_total{stage="processor"} 7.0\n'
     )
-    response = requests.get(intake.url.replace("/webhook/bolna", "/metrics"), timeout=5)
+    url = intake.url.replace("/webhook/bolna", "/metrics")
+    assert requests.get(url, timeout=5).status_code == 401, "/metrics is behind the webhook's check"
+    response = requests.get(url, headers={"X-Callpipe-Token": "tok-1"}, timeout=5)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/plain")
     assert 'callpipe_tasks_processed_total{stage="intake"} 0.0' in response.text
@@ -399,3 +402,94 @@ def test_listening_beyond_this_machine_needs_authentication(icfg: Config) -> Non
     with pytest.raises(StartupError, match="INTAKE_TOKEN"):
         stage.setup()
     stage.close()
+
+
+# -- bounded input: nothing an unauthenticated or odd peer sends can fill the disk or a log ------------
+
+
+def _temp_bytes(folder: Path) -> int:
+    """Bytes in files this process holds open under `folder`, deleted ones included (waitress
+    buffers large bodies in unlinked temp files)."""
+    total = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+            if target.startswith(str(folder)):
+                total += os.stat(fd).st_size
+        except OSError:
+            continue
+    return total + sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def test_a_huge_unauthenticated_body_is_refused_before_it_is_buffered(
+    intake: Intake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """waitress would spool up to 1 GiB to temp files before the app checks the token."""
+    import socket
+    import tempfile
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    host, port = intake.stage.server.host, intake.stage.server.port  # type: ignore[union-attr]
+    size = 50 * 1024 * 1024
+    chunk = b"x" * (1024 * 1024)
+    peak = 0
+    with socket.create_connection((host, port), timeout=10) as conn:
+        head = (
+            f"POST /webhook/bolna HTTP/1.1\r\nHost: {host}\r\nX-Callpipe-Token: wrong\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+        )
+        conn.sendall(head.encode())
+        try:
+            for _ in range(size // len(chunk)):
+                conn.sendall(chunk)
+                peak = max(peak, _temp_bytes(spool))
+        except OSError:
+            pass  # the server answered and closed while we were still sending: what we want
+        answer = conn.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:80]
+    assert peak < 2 * 1024 * 1024, f"{peak} bytes were spooled for a refused request"
+
+
+def test_deeply_nested_json_gets_400_once(intake: Intake) -> None:
+    deep = b"[" * 300 + b"]" * 300
+    response = intake.post(None, raw=deep)
+    assert response.status_code == 400
+    assert "nested deeper than" in response.json()["error"]
+    dead = sorted((intake.cfg.data_dir / "dead" / "intake").glob("*.json"))
+    assert len(dead) == 1 and dead[0].read_bytes() == deep
+
+
+def test_a_status_that_is_not_bolnas_is_refused_and_never_applied(intake: Intake) -> None:
+    body = outbound("ex-forged", "completed")
+    body["status"] = "completed\n2026-01-01 00:00:00.000 intake INFO - applied forged"
+    response = intake.post(body)
+    assert response.status_code == 400
+    assert "unknown call status" in response.json()["error"]
+    assert CallStore(intake.cfg.data_dir).execution("ex-forged") is None
+    intake.settle()
+    assert "forged" not in intake.cfg.leads_path().read_text()
+
+
+def test_retention_prunes_execution_bodies_and_refused_bodies(icfg: Config) -> None:
+    """RETENTION_DAYS applies to state/calls/executions/ (about 8 KB a call) and dead/intake/ too."""
+    clock = FakeClock()
+    running = Intake(icfg.replace(retention_days=2), clock)
+    try:
+        assert running.post(outbound("ex-old", "completed")).status_code == 200
+        assert running.post(None, raw=b"{not json").status_code == 400
+        executions = icfg.data_dir / "state" / "calls" / "executions"
+        dead = icfg.data_dir / "dead" / "intake"
+        old = clock.now() - 3 * 86400
+        for path in [*executions.iterdir(), *dead.iterdir()]:
+            os.utime(path, (old, old))
+        assert running.post(outbound("ex-new", "completed", phone="+919900000003")).status_code == 200
+        (dead / ".gitkeep").touch()
+        running.stage.run_once()
+        assert sorted(p.name for p in executions.iterdir()) == ["ex-new.json"]
+        assert sorted(p.name for p in dead.iterdir()) == [".gitkeep"]
+        lead = CallStore(icfg.data_dir).load("919900000002")
+        assert lead is not None and lead.by_execution("ex-old") is not None  # attempt counts are kept
+    finally:
+        running.stage.close()

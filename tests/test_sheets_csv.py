@@ -22,7 +22,7 @@ def test_missing_file_is_created_with_the_seed_headers(tmp_path: Path) -> None:
     path = tmp_path / "data" / "leads.csv"
     assert CsvSheet(path).read() == []
     assert path.read_bytes() == HEADER_LINE
-    assert path.stat().st_mode & 0o777 == 0o644
+    assert path.stat().st_mode & 0o777 == 0o600  # names and numbers: owner only
 
 
 def test_file_stays_readable_rfc4180_utf8(tmp_path: Path) -> None:
@@ -31,7 +31,8 @@ def test_file_stays_readable_rfc4180_utf8(tmp_path: Path) -> None:
     sheet.read()
     transcript = 'Agent: Hello, sir\nUser: "haan", bolo\r\nAgent: धन्यवाद'
     sheet.write({2: {"Name": "Asha", "Phone Number": "+919800000001", "Transcript": transcript}})
-    expected_row = 'Asha,+919800000001,,,,,,"Agent: Hello, sir\nUser: ""haan"", bolo\r\nAgent: धन्यवाद"\r\n'
+    # The number is written by hand here; the apostrophe keeps a spreadsheet from reading "+91..." as a formula.
+    expected_row = 'Asha,\'+919800000001,,,,,,"Agent: Hello, sir\nUser: ""haan"", bolo\r\nAgent: धन्यवाद"\r\n'
     assert path.read_bytes() == HEADER_LINE + expected_row.encode("utf-8")
     (lead,) = sheet.read()
     assert lead.get("Transcript") == transcript
@@ -111,3 +112,21 @@ def test_two_processes_writing_lose_no_updates(tmp_path: Path) -> None:
     assert sorted(leads) == list(range(2, 42))
     for row, lead in leads.items():
         assert (lead.get("Status"), lead.get("Notes")) == (f"s{row}", f"n{row}")
+
+
+@pytest.mark.parametrize("value", ['=HYPERLINK("http://x")', "+91 99", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_a_value_that_would_run_as_a_formula_is_written_as_text(tmp_path: Path, value: str) -> None:
+    """CSV injection: a spreadsheet program runs a cell starting with = + - @ tab or CR. The file holds
+    it behind an apostrophe (text to Excel and LibreOffice); callpipe reads back the value itself."""
+    import csv
+    import io
+
+    path = tmp_path / "leads.csv"
+    sheet = CsvSheet(path)
+    sheet.read()
+    sheet.write({2: {"Summary": value, "Notes": "plain text"}})
+    header, row = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
+    cells = dict(zip(header, row, strict=False))
+    assert cells["Summary"] == "'" + value
+    assert cells["Notes"] == "plain text"
+    assert sheet.read()[0].get("Summary") == value

@@ -6,6 +6,7 @@ import base64
 import os
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -113,3 +114,31 @@ def test_the_sink_command_serves_until_sigterm(tmp_path: Path, spawn) -> None:
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0
     assert [p.name for p in (tmp_path / "data" / "sink").glob("*.json")] == ["msg_cli.1.json"]
+
+
+def test_the_sink_command_keeps_counts_not_requests_and_prunes_old_payloads(tmp_path: Path, spawn) -> None:
+    """Run for months, the sink must not grow in memory, and RETENTION_DAYS applies to its folder."""
+    folder = tmp_path / "sink"
+    folder.mkdir()
+    old = folder / "msg_old.1.json"
+    old.write_text("{}")
+    os.utime(old, (time.time() - 3 * 86400,) * 2)
+    port = _free_port()
+    env = {"DATA_DIR": str(tmp_path / "data"), "SINK_DIR": str(folder), "RETENTION_DAYS": "2"}
+    proc = spawn(["-m", "daemon", "sink", "--port", str(port)], env=env, stdout=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/api/webhooks/singleinterface"
+    assert wait_for(lambda: _answers(url), timeout=15)
+    assert not old.exists()
+    for n in range(3):
+        requests.post(url, data=b'{"n": %d}' % n, headers={"webhook-id": f"msg_{n}"}, timeout=5)
+    assert len(list(folder.glob("msg_*.json"))) == 3
+    proc.terminate()
+    out, _ = proc.communicate(timeout=15)
+    assert "stopped (3 requests: {200: 3})" in out
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False

@@ -343,3 +343,16 @@ def test_bad_since_is_a_usage_error(data_dir: Path, capsys: pytest.CaptureFixtur
 )
 def test_parse_since(text: str, expected: float) -> None:
     assert parse_since(text, 1_000_000.0, TZ) == expected
+
+
+def test_stats_never_send_control_characters_to_the_terminal(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A result is input from outside too: a language or reason holding an escape sequence is shown, not obeyed."""
+    start = datetime(2025, 10, 2, 10, 0, tzinfo=TZ)
+    evil = make_payload("evil", start, 30, "hindi\x1b]0;pwned\x07", "partial\x1b[2J", False, "name", {})
+    write_result(data_dir, "done/results", "evil.json", result_doc(evil, start.timestamp()))
+    code, out = run_stats(capsys)
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out
+    assert r"hindi\x1b]0;pwned\x07" in out

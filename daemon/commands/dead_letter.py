@@ -10,14 +10,18 @@ retried result loses its delivery record, so WEBHOOK_MAX_AGE counts from the new
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from daemon.config import Config
+from daemon.logs import escape_controls as shown
+from daemon.logs import terminal_json, terminal_text
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     retry.add_argument("--queue", help="only dead/QUEUE/")
     retry.add_argument("--to", metavar="QUEUE", help="send to this queue instead (e.g. intake bodies to transcripts)")
     p.set_defaults(func=main)
+
+
+class NotRegularError(Exception):
+    """A dead letter that is a link, a folder or a device: the queue refused it, and so do we."""
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The first `limit` bytes of a regular file, never through a symbolic link (OSError ELOOP)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # ELOOP on a link
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularError("not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(limit)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -138,9 +158,15 @@ def retry_one(cfg: Config, letter: DeadLetter, to: str | None = None) -> bool:
         )
         return False
     root = cfg.data_dir
+    try:
+        raw = read_regular(letter.path, cfg.max_task_bytes + 1)
+    except (OSError, NotRegularError) as exc:
+        what = "a symbolic link" if isinstance(exc, OSError) and exc.errno == errno.ELOOP else exc
+        log.error("dead/%s/%s: %s; not retried", letter.queue, letter.name, what, extra=task(call_id, "not-retried"))
+        return False
     dest = fsutil.unique_path(root / inbox, original_name(letter))
     if target == "results":
-        raw = without_delivery_record(letter.path.read_bytes())
+        raw = without_delivery_record(raw)
         fsutil.atomic_write(root / inbox, dest.name, raw, root / "tmp")
         letter.path.unlink()
     else:
@@ -163,7 +189,6 @@ def _find(cfg: Config, name: str, queue: str | None) -> DeadLetter | str:
 
 
 def _list(cfg: Config, args: argparse.Namespace) -> int:
-    import orjson
 
     from daemon.commands.status import fmt_age
     from daemon.stats.text import table
@@ -171,16 +196,22 @@ def _list(cfg: Config, args: argparse.Namespace) -> int:
     letters = dead_letters(cfg.data_dir, args.queue)
     if args.json:
         doc = [{"queue": d.queue, "name": d.name, "mtime": d.mtime, **d.fields} for d in letters]
-        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(terminal_json(doc))
         return 0
     if not letters:
         print("no dead letters" + (f" in dead/{args.queue}/" if args.queue else ""))
         return 0
     now = time.time()
     rows = [
-        [d.queue, d.name, fmt_age(now - d.mtime), d.fields.get("reason", "(no .reason file)")[:100]] for d in letters
+        [
+            shown(d.queue),
+            shown(d.name),
+            fmt_age(now - d.mtime),
+            shown(d.fields.get("reason", "(no .reason file)")[:100]),
+        ]
+        for d in letters
     ]
-    print("\n".join(table(["queue", "name", "age", "reason"], rows, "llrl")))
+    print(terminal_text("\n".join(table(["queue", "name", "age", "reason"], rows, "llrl"))))
     return 0
 
 
@@ -191,19 +222,26 @@ def _show(cfg: Config, args: argparse.Namespace) -> int:
     if isinstance(found, str):
         print(found, file=sys.stderr)
         return EX_FAILED
-    print(f"dead/{found.queue}/{found.name}")
     try:
-        print(found.reason_path.read_text(errors="replace").rstrip())
+        raw = read_regular(found.path, SHOW_LIMIT * 16)
+        reason = read_regular(found.reason_path, SHOW_LIMIT).decode(errors="replace").rstrip()
     except FileNotFoundError:
-        print("(no .reason file)")
+        reason = "(no .reason file)"
+    except (OSError, NotRegularError) as exc:
+        what = "a symbolic link" if isinstance(exc, OSError) and exc.errno == errno.ELOOP else str(exc)
+        print(shown(f"dead/{found.queue}/{found.name}: {what}; not shown"), file=sys.stderr)
+        return EX_FAILED
+    # Bodies come from outside: their control characters are shown, never sent to the terminal.
+    print(shown(f"dead/{found.queue}/{found.name}"))
+    print("\n".join(shown(line) for line in reason.splitlines()))
     print()
-    raw = found.path.read_bytes()
     try:
-        print(orjson.dumps(orjson.loads(raw), option=orjson.OPT_INDENT_2).decode())
+        text = orjson.dumps(orjson.loads(raw), option=orjson.OPT_INDENT_2).decode()
     except orjson.JSONDecodeError:
-        print(raw[:SHOW_LIMIT].decode(errors="replace"))
+        text = raw[:SHOW_LIMIT].decode(errors="replace")
         if len(raw) > SHOW_LIMIT:
-            print(f"... ({len(raw) - SHOW_LIMIT} more bytes)")
+            text += f"\n... ({len(raw) - SHOW_LIMIT} more bytes)"
+    print("\n".join(shown(line) for line in text.splitlines()))
     return 0
 
 

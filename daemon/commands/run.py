@@ -24,7 +24,7 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
         print(f"unknown stage(s): {', '.join(unknown)}; stages are: {', '.join(STAGES)}")
         return 2
     if len(names) == 1:
-        logs.configure(names[0], cfg.log_format, cfg.log_level)
+        logs.configure(names[0], cfg.log_format, cfg.log_level, log_pii=cfg.log_pii)
         return run_one(names[0], cfg)
-    logs.configure("supervisor", cfg.log_format, cfg.log_level)
+    logs.configure("supervisor", cfg.log_format, cfg.log_level, log_pii=cfg.log_pii)
     return supervise([Child(n, stage_argv(n)) for n in names])

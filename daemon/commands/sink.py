@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+import time
 from types import FrameType
 
 from daemon.config import Config
 
 EX_CONFIG = 78
+PRUNE_INTERVAL = 3600.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +34,9 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
     log = logging.getLogger("daemon.commands.sink")
     port = cfg.sink_port if args.port is None else args.port
     try:
-        sink = WebhookSink(cfg.sink_path(), host=cfg.sink_host, port=port, secret=cfg.webhook_secret.reveal())
+        sink = WebhookSink(
+            cfg.sink_path(), host=cfg.sink_host, port=port, secret=cfg.webhook_secret.reveal(), keep_requests=False
+        )
     except ValueError as exc:
         log.error("WEBHOOK_SECRET: %s", exc)
         return EX_CONFIG
@@ -49,7 +53,11 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
     sink.start()
     signed = "checking signatures" if sink.key else "not checking signatures (no WEBHOOK_SECRET)"
     log.info("listening on %s, storing payloads in %s, %s", sink.url, sink.folder, signed)
-    stop.wait()
+    while True:
+        if cfg.retention_days > 0 and (removed := sink.prune(time.time() - cfg.retention_days * 86400)):
+            log.info("removed %d payload(s) older than RETENTION_DAYS=%g", removed, cfg.retention_days)
+        if stop.wait(PRUNE_INTERVAL):
+            break
     sink.close()
-    log.info("stopped (%d requests)", len(sink.received))
+    log.info("stopped (%d requests: %s)", sum(sink.counts.values()), dict(sorted(sink.counts.items())))
     return 0

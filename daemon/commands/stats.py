@@ -9,6 +9,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from daemon.config import Config
+from daemon.logs import terminal_json, terminal_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace, cfg: Config) -> int:
-    import orjson
 
     from daemon.stats.compute import compute
     from daemon.stats.html import render_html
@@ -63,10 +63,10 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
             duplicates=loaded.duplicates,
             unreadable=[{"file": str(p), "reason": r} for p, r in loaded.unreadable],
         )
-        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(terminal_json(doc))
     else:
         header = [f"callpipe stats: {window} (data {cfg.data_dir}, times in {cfg.timezone})", *notes]
-        sys.stdout.write(render_text(report, header=header))
+        sys.stdout.write(terminal_text(render_text(report, header=header)))
         if args.html:
             sys.stdout.write(f"\nHTML report written to {args.html}\n")
     return 0

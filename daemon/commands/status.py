@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.config import Config
+from daemon.logs import terminal_json, terminal_text
 
 EX_UNHEALTHY = 1
 STALE_BEATS = 3  # a heartbeat older than this many intervals is stale
@@ -340,7 +341,6 @@ def render_text(doc: dict[str, Any], tz: tzinfo) -> str:
 
 
 def main(args: argparse.Namespace, cfg: Config) -> int:
-    import orjson
 
     from daemon.fsutil import owner_alive
     from daemon.layout import QUEUES
@@ -362,7 +362,7 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
         owner_alive=owner_alive,
     )
     if args.json:
-        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(terminal_json(doc))
     else:
-        sys.stdout.write(render_text(doc, cfg.tz))
+        sys.stdout.write(terminal_text(render_text(doc, cfg.tz)))
     return 0 if doc["healthy"] else EX_UNHEALTHY

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from daemon.fsutil import is_safe_name
+from stages.bolna.statuses import BOLNA_STATUSES
 
 # The user-data key under which the dialer sends its attempt id; Bolna echoes user data back
 # in `context_details.recipient_data`, which ties a webhook to the attempt that caused it.
@@ -43,6 +44,9 @@ class ExecutionEvent:
         status = body.get("status")
         if not isinstance(status, str) or not status.strip():
             raise BadEventError("no call status: the body has no string 'status'")
+        if status.strip().lower() not in BOLNA_STATUSES:
+            # Checked before anything is applied: the status goes into call state and the sheet.
+            raise BadEventError(f"unknown call status {status[:40]!r}; Bolna's are {', '.join(sorted(BOLNA_STATUSES))}")
         recipient_data = _dict(_dict(body.get("context_details")).get("recipient_data"))
         attempt_ref = _text(recipient_data.get(ATTEMPT_KEY))
         return cls(execution_id, status.strip().lower(), customer_phone(body), attempt_ref, body)

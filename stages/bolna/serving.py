@@ -20,10 +20,20 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundServer:
-    def __init__(self, app: Any, host: str, port: int, *, name: str, threads: int = 4) -> None:
+    def __init__(
+        self, app: Any, host: str, port: int, *, name: str, threads: int = 4, max_body: int = 1024 * 1024
+    ) -> None:
         # Binding happens here, so a taken port fails the caller's setup, not a thread later.
+        # max_request_body_size: waitress itself refuses a larger body (413) before buffering
+        # it to temp files, i.e. before the app can even check who is sending it.
         self._server = create_server(
-            app, host=host, port=port, threads=threads, ident=name, clear_untrusted_proxy_headers=True
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident=name,
+            clear_untrusted_proxy_headers=True,
+            max_request_body_size=max_body,
         )
         self.name = name
         self.host = str(self._server.effective_host)

@@ -31,6 +31,7 @@ import requests
 from flask import Flask, Response, request
 
 from daemon.config import Secret
+from daemon.logs import pii
 from stages.bolna.scenarios import Conversation, choose, converse, customer_for
 from stages.bolna.serving import BackgroundServer
 from stages.bolna.statuses import TERMINAL
@@ -264,7 +265,7 @@ class BolnaSimulator:
             self.calls[call.execution_id] = call
             for status, at in call.timeline():
                 self._schedule(at, call.execution_id, status)
-        log.info("call %s to %s: %s in %s", call.execution_id, phone, scenario.name, language)
+        log.info("call %s to %s: %s in %s", call.execution_id, pii(phone), scenario.name, language)
         return call
 
     def _schedule(self, at: float, execution_id: str, status: str) -> None:

@@ -20,6 +20,13 @@ TERMINAL = FAILED_TERMINAL | {COMPLETED}
 # Someone deliberately stopped the call: ringing the lead again would override that decision.
 NOT_RETRIED = frozenset({"canceled", "stopped"})
 
+# Every status Bolna's API documents. A webhook with any other status is refused (400): its
+# text would go into call state and into the sheet as it stands.
+BOLNA_STATUSES = frozenset(
+    {"scheduled", "queued", "rescheduled", "initiated", "ringing", "in-progress", CALL_DISCONNECTED, COMPLETED}
+    | FAILED_TERMINAL
+)
+
 _RANK = {
     INITIATING: 0,
     "scheduled": 1,

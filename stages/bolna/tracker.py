@@ -20,7 +20,7 @@ import orjson
 
 from daemon.clock import Clock
 from daemon.config import Config
-from daemon.fsutil import atomic_write
+from daemon.fsutil import DIR_MODE, atomic_write
 from daemon.logs import task
 from stages.bolna.events import ExecutionEvent
 from stages.bolna.phones import lead_key, to_e164
@@ -52,7 +52,7 @@ class CallTracker:
         self.data_dir = cfg.data_dir
         self.transcripts = cfg.data_dir / "transcripts"
         self.tmp = cfg.data_dir / "tmp"
-        self.transcripts.mkdir(parents=True, exist_ok=True)
+        self.transcripts.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
 
     # -- events (webhooks and GET /executions) ------------------------------------------
 

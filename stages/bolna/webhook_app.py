@@ -25,11 +25,13 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from daemon.config import Secret
-from daemon.fsutil import atomic_write
+from daemon.fsutil import DIR_MODE, atomic_write, prune
+from daemon.metrics import CONTENT_TYPE
 from stages.bolna.events import BadEventError
 
 log = logging.getLogger(__name__)
 
+MAX_JSON_DEPTH = 64  # an execution body is about 4 levels deep
 BOLNA_SOURCE_IPS = ("13.203.39.153", "13.126.9.249", "13.202.133.53")
 TOKEN_HEADER = "X-Callpipe-Token"
 
@@ -77,8 +79,11 @@ class DeadLetters:
     def __init__(self, data_dir: Path) -> None:
         self.folder = data_dir / "dead" / "intake"
         self.tmp = data_dir / "tmp"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        self.tmp.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+
+    def prune(self, cutoff: float) -> int:
+        return prune(self.folder, cutoff)
 
     def keep(self, raw: bytes, reason: str) -> str:
         name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{uuid.uuid4().hex[:12]}.json"
@@ -105,26 +110,34 @@ def create_app(
     def health() -> Response:
         return _json(200, {"status": "ok"})
 
+    def refused() -> Response | None:
+        """The same check for every endpoint but /health: token and/or source address."""
+        refusal = auth.refusal(request.remote_addr, request.headers.get(TOKEN_HEADER), request.args.get("token"))
+        if refusal is None:
+            return None
+        status, reason = refusal
+        log.warning("refused %s from %s: %s", request.path, request.remote_addr, reason)
+        return _json(status, {"error": reason})
+
     if metrics is not None:
 
         @app.get("/metrics")
         def prometheus() -> Response:
-            from daemon.metrics import CONTENT_TYPE
-
-            return Response(metrics(), status=200, content_type=CONTENT_TYPE)
+            return refused() or Response(metrics(), status=200, content_type=CONTENT_TYPE)
 
     @app.post("/webhook/bolna")
     def bolna_webhook() -> Response:
-        refused = auth.refusal(request.remote_addr, request.headers.get(TOKEN_HEADER), request.args.get("token"))
-        if refused is not None:
-            status, reason = refused
-            log.warning("refused a webhook from %s: %s", request.remote_addr, reason)
-            return _json(status, {"error": reason})
+        if (refusal := refused()) is not None:
+            return refusal
         raw = request.get_data(cache=False)
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             return _reject(dead, raw, f"malformed JSON: {exc}")
+        if nested_deeper_than(body, MAX_JSON_DEPTH):
+            # orjson reads 1024 levels but writes only 254: such a body would fail later, when
+            # saved, as a 500 that Bolna retries. Refuse it once, here, with the reason.
+            return _reject(dead, raw, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
         try:
             done = handle(body)
         except BadEventError as exc:
@@ -141,6 +154,23 @@ def create_app(
         return _json(413, {"error": f"body larger than {max_body} bytes"})
 
     return app
+
+
+def nested_deeper_than(doc: Any, limit: int) -> bool:
+    """True when arrays and objects nest more than `limit` levels (iterative: no recursion limit)."""
+    stack = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _reject(dead: DeadLetters, raw: bytes, reason: str) -> Response:

@@ -19,11 +19,26 @@ from pathlib import Path
 
 import filelock
 
-from daemon.fsutil import fsync_dir
+from daemon.fsutil import DIR_MODE, FILE_MODE, fsync_dir
 from stages.sheets.model import SEED_COLUMNS, Layout, Lead, SheetError, check_rows
 
 BOM = "\ufeff"
 LOCK_TIMEOUT = 30.0
+
+
+# A cell starting with one of these runs as a formula in Excel or LibreOffice ("CSV
+# injection"). The Google backend writes RAW, which never evaluates; a CSV has no such switch.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """A value a spreadsheet program shows as text: a leading apostrophe before a formula start."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def restore(cell: str) -> str:
+    """What `neutralise` wrote, read back as the value it stands for."""
+    return cell[1:] if cell.startswith("'") and cell[1:2] in FORMULA_STARTS and cell[1:2] else cell
 
 
 class CsvSheet:
@@ -37,7 +52,7 @@ class CsvSheet:
         with self._locked():
             records, _ = self._load()
         layout = Layout.from_row(records[0] if records else [])
-        return layout.leads(records[1:])
+        return layout.leads([[restore(cell) for cell in record] for record in records[1:]])
 
     def write(self, updates: Mapping[int, Mapping[str, str]]) -> None:
         check_rows(updates)
@@ -51,7 +66,7 @@ class CsvSheet:
             for cell in plan.cells:
                 record = records[cell.row - 1]
                 record.extend([""] * (cell.col - len(record)))
-                record[cell.col - 1] = cell.value
+                record[cell.col - 1] = neutralise(cell.value)
             self._store(records, bom)
 
     @contextlib.contextmanager
@@ -67,7 +82,7 @@ class CsvSheet:
         try:
             text = self.path.read_bytes().decode("utf-8")
         except FileNotFoundError:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
             self._store([list(SEED_COLUMNS)], bom=False)
             return [list(SEED_COLUMNS)], False
         except UnicodeDecodeError as exc:
@@ -90,7 +105,7 @@ class CsvSheet:
         try:
             mode = self.path.stat().st_mode & 0o777
         except FileNotFoundError:
-            mode = 0o644
+            mode = FILE_MODE  # a sheet of names and numbers: owner only
         tmp: str | None = None
         try:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
