@@ -1,9 +1,11 @@
 # `make run` and `make test` both start by building .venv from the pinned requirements.
+# `make test` also installs tools/: the pm2 that tests ecosystem.config.js (Node.js and npm needed).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+NPM    ?= npm
 
-.PHONY: run test lint bench clean venv system-deps
+.PHONY: run test lint bench clean venv system-deps tools
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +14,15 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# pm2 at the version pinned in tools/package-lock.json, in tools/node_modules (git-ignored).
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	@command -v $(NPM) >/dev/null 2>&1 || { \
+	  echo "npm is missing: install Node.js and npm; make tools needs npm to install the pm2 that tests ecosystem.config.js" >&2; exit 1; }
+	$(NPM) ci --prefix tools --no-audit --no-fund --loglevel=error
+	touch $@
+
+tools: tools/node_modules/.installed
 
 # The HTML report test renders in Debian's headless Chromium; install it when missing.
 system-deps:
@@ -24,7 +35,7 @@ system-deps:
 run: venv
 	$(PY) -m daemon demo
 
-test: venv system-deps
+test: venv system-deps tools
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
@@ -39,4 +50,4 @@ bench: venv
 	$(PY) bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) tools/node_modules .pytest_cache .ruff_cache
