@@ -23,8 +23,8 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 import requests
 
 from daemon.config import Secret, load_config
+from integrations.sheets import SEED_COLUMNS, CsvSheet
 from stages.intake import IntakeStage
-from stages.sheets import SEED_COLUMNS, CsvSheet
 
 STATUSES = ("initiated", "ringing", "in-progress", "call-disconnected", "completed")
 TRANSCRIPT = "assistant: Namaste! Aap kaunsa model dekh rahe hain?\nuser:  mujhe Hyundai Creta chahiye\n" * 12

@@ -38,7 +38,7 @@ import orjson
 import requests
 
 from daemon.fsutil import fsync_dir
-from stages.sink import WebhookSink
+from devtools.sink import WebhookSink
 
 SAMPLES = ROOT / "samples" / "transcripts"
 FOLDERS = ("transcripts", "processing", "results", "delivering", "done/transcripts", "done/results", "staging")

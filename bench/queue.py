@@ -19,10 +19,11 @@ from pathlib import Path
 # This file is named queue.py: replace its own folder on sys.path so `import queue` finds the stdlib.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
+from daemon.queue import FileQueue
+
 from daemon.clock import FakeClock
 from daemon.config import load_config
 from daemon.fsutil import fsync_dir
-from daemon.queue import FileQueue
 
 BODY = b'{"call_ref_id": "%06d", "start_time": "2025-10-02 14:25:00", "messages": []}'
 

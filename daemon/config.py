@@ -105,6 +105,7 @@ def _one_of(*choices: str) -> Any:
 @dataclass(frozen=True)
 class Config:
     # -- runtime -------------------------------------------------------------------------
+    broker: str = setting("BROKER", "file", check=_one_of("file", "jetstream"))
     data_dir: Path = setting("DATA_DIR", Path("data"))
     timezone: str = setting("TIMEZONE", "Asia/Kolkata", check=_timezone)
     log_format: str = setting("LOG_FORMAT", "text", check=_one_of("text", "json"))
@@ -116,6 +117,7 @@ class Config:
     retention_days: float = setting("RETENTION_DAYS", 30.0, check=_non_negative)
     heartbeat_seconds: Duration = setting("HEARTBEAT_SECONDS", Duration(2), check=_positive)
     status_max_queue_age: Duration = setting("STATUS_MAX_QUEUE_AGE", Duration(600), check=_positive)
+    status_max_task_age: Duration = setting("STATUS_MAX_TASK_AGE", Duration(300), check=_positive)
 
     # -- analysis ------------------------------------------------------------------------
     call_vendor: str = setting("CALL_VENDOR", "Ozonetel")

@@ -8,11 +8,14 @@ process start time) so recovery can tell a dead owner from a live one, even afte
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import itertools
 import os
 import re
 import stat
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -38,23 +41,77 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(folder: Path, name: str, data: bytes, tmp_dir: Path, *, mtime: float | None = None) -> Path:
-    """Write `data` as folder/name so that readers see either nothing or the whole file."""
+def write_temp(data: bytes, tmp_dir: Path, name: str, *, mtime: float | None = None) -> Path:
+    """A complete, fsynced temp file holding `data`; removed again if anything fails."""
     tmp = tmp_dir / f"{owner_tag()}.{next(_counter)}.{name}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if mtime is not None:
-        os.utime(tmp, (mtime, mtime))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if mtime is not None:
+            os.utime(tmp, (mtime, mtime))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)  # a full disk must not leave half a file behind until we die
+        raise
+    return tmp
+
+
+def atomic_write(folder: Path, name: str, data: bytes, tmp_dir: Path, *, mtime: float | None = None) -> Path:
+    """Write `data` as folder/name so that readers see either nothing or the whole file."""
+    tmp = write_temp(data, tmp_dir, name, mtime=mtime)
     dest = folder / name
-    os.rename(tmp, dest)
+    try:
+        os.rename(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     fsync_dir(folder)
     return dest
+
+
+def rename_no_replace(src: Path, dest: Path) -> bool:
+    """Rename `src` to `dest` unless `dest` exists, atomically. False when it exists.
+
+    renameat2(RENAME_NOREPLACE) where the kernel and filesystem have it; else link, which
+    also fails on an existing name, then unlink the source.
+    """
+    if _renameat2 is not None:
+        if _renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dest), _RENAME_NOREPLACE) == 0:
+            return True
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            return False
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.EPERM):  # EINVAL: not on this filesystem
+            raise OSError(err, os.strerror(err), str(dest))
+    try:
+        os.link(src, dest)
+    except FileExistsError:
+        return False
+    os.unlink(src)
+    return True
+
+
+def _load_renameat2() -> Any:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+_renameat2 = _load_renameat2()
 
 
 def durable_rename(src: Path, dest: Path) -> None:

@@ -68,21 +68,6 @@ def escape_controls(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
-def terminal_text(text: str) -> str:
-    """Multi-line text for a terminal: line breaks kept, every other control character escaped."""
-    return "\n".join(escape_controls(line) for line in text.split("\n"))
-
-
-_C1 = re.compile(r"[\x80-\x9f]")
-
-
-def terminal_json(doc: Any) -> str:
-    """Indented JSON for a terminal. JSON escapes C0 controls itself; C1 ones (an 8-bit CSI
-    can drive a terminal) are escaped here too, which keeps it valid JSON."""
-    text = orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
-    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
-
-
 def _escape(m: re.Match[str]) -> str:
     c = m.group()
     return {"\n": "\\n", "\r": "\\r"}.get(c, f"\\x{ord(c):02x}")

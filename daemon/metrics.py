@@ -6,9 +6,9 @@ carries a `stage` label; `pipeline_exposition()` merges all the stage files into
 for the intake's /metrics.
 
 Tasks processed and failed and the queue depth are read from the stage itself (the counts
-the heartbeat shows too), so no stage code has to keep them twice. Delivery adds its
-attempts by outcome and the end-to-end latency through `record_attempt` and
-`observe_delivered`.
+the heartbeat shows too), so no stage code has to keep them twice. A delivering stage's
+attempts by outcome and end-to-end latency are recorded by the Metrics middleware
+(daemon/middleware.py), which every consuming stage has.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, write_to_textfile
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -28,15 +28,14 @@ from prometheus_client.registry import Collector
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # what generate_latest writes; for the /metrics response
-DELIVERING_STAGES = frozenset({"delivery"})
 # delivered: 2xx. retryable: 408, 429, 5xx. permanent: other 4xx (dead-lettered). network: no answer.
 ATTEMPT_OUTCOMES = ("delivered", "retryable", "permanent", "network")
 # From a quick hand-off to a result that waited out a day of retries.
 LATENCY_BUCKETS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 72 * 3600)
 
 
-class _Queue(Protocol):
-    name: str
+class _Consumer(Protocol):
+    queue: str
 
     def depth(self) -> int: ...
 
@@ -53,7 +52,7 @@ def textfile_path(data_dir: Path, stage: str) -> Path:
 class _StageCounts(Collector):
     """A collector reading the bound stage's own counters at scrape or write time."""
 
-    def __init__(self, stage_name: str) -> None:
+    def __init__(self, stage_name: str, *, delivers: bool = False) -> None:
         self.stage_name = stage_name
         self.stage: _Stage | None = None
 
@@ -68,9 +67,9 @@ class _StageCounts(Collector):
         depth = GaugeMetricFamily(
             "callpipe_queue_depth", "Tasks waiting in the inbox this stage drains.", labels=["stage", "queue"]
         )
-        queue: _Queue | None = getattr(stage, "queue", None)
-        if queue is not None:
-            depth.add_metric([self.stage_name, queue.name], queue.depth())
+        consumer: _Consumer | None = getattr(stage, "consumer", None)
+        if consumer is not None:
+            depth.add_metric([self.stage_name, consumer.queue], consumer.depth())
         updated = GaugeMetricFamily(
             "callpipe_metrics_updated_timestamp_seconds", "When these figures were taken.", labels=["stage"]
         )
@@ -93,7 +92,7 @@ class _WithoutCreated(Collector):
 class StageMetrics:
     """The metrics of one stage process, in a registry of its own."""
 
-    def __init__(self, stage_name: str) -> None:
+    def __init__(self, stage_name: str, *, delivers: bool = False) -> None:
         self.stage_name = stage_name
         self.registry = CollectorRegistry(auto_describe=False)
         self._counts = _StageCounts(stage_name)
@@ -101,7 +100,7 @@ class StageMetrics:
         self._export = _WithoutCreated(self.registry)
         self._attempts: Counter | None = None
         self._latency: Histogram | None = None
-        if stage_name in DELIVERING_STAGES:
+        if delivers:
             self._attempts = Counter(
                 "callpipe_delivery_attempts",
                 "Webhook POSTs by outcome.",
@@ -135,18 +134,6 @@ class StageMetrics:
             raise RuntimeError(f"the {self.stage_name} stage does not deliver webhooks")
         self._latency.labels(self.stage_name).observe(max(0.0, seconds))
 
-    def observe_delivered(self, result: dict[str, Any], delivered_at: float) -> float | None:
-        """Observe a 2xx for this result: latency from its `processed_at`. None if that is unreadable."""
-        from datetime import UTC
-
-        from daemon.stats.times import epoch_of
-
-        started = epoch_of(result.get("processed_at"), UTC)  # a zone-less time is read as UTC
-        if started is None:
-            return None
-        self.observe_latency(delivered_at - started)
-        return delivered_at - started
-
     def exposition(self) -> bytes:
         return generate_latest(self._export)
 
@@ -161,11 +148,15 @@ class StageMetrics:
 _by_stage: dict[str, StageMetrics] = {}
 
 
-def for_stage(name: str) -> StageMetrics:
-    """This process's metrics for stage `name` (one object per name, made on first use)."""
-    if name not in _by_stage:
-        _by_stage[name] = StageMetrics(name)
-    return _by_stage[name]
+def for_stage(name: str, *, delivers: bool = False) -> StageMetrics:
+    """This process's metrics for stage `name` (one object per name, made on first use).
+
+    `delivers`: the stage tries a far side (webhook POSTs), so it reports attempts and latency.
+    """
+    held = _by_stage.get(name)
+    if held is None or (delivers and held._attempts is None):
+        held = _by_stage[name] = StageMetrics(name, delivers=delivers)
+    return held
 
 
 class _Families(Collector):

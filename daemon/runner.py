@@ -8,7 +8,6 @@ folder under this process's name, so recovery hands it to the next worker.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import signal
@@ -16,139 +15,102 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import FrameType
 
-import orjson
-
-from daemon import fsutil, metrics
+from daemon.broker import UnavailableError
 from daemon.config import Config
-from daemon.layout import ensure
-from daemon.stage import Stage
+from daemon.heartbeat import Heartbeat
+from daemon.stage import Stage, StartupError, describe_os_error
 
 log = logging.getLogger(__name__)
 
+# Stage name -> a loader of its class, handed in by the composition root (daemon/__main__.py):
+# the runtime never imports the application.
+StageTable = Mapping[str, Callable[[], type[Stage]]]
+
 EX_CONFIG = 78  # sysexits: a configuration error; restarting will not help
-
-
-class StartupError(Exception):
-    """A stage refuses to start; the message says what to fix."""
 
 
 class StopFlag:
     def __init__(self) -> None:
         self.requested = False
         self.signals = 0
+        self._event = threading.Event()
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
         self.signals += 1
         if self.signals > 1:
             os._exit(128 + signum)
         self.requested = True
+        self._event.set()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, cut short by a stop request."""
+        self._event.wait(seconds)
 
     def install(self) -> None:
         signal.signal(signal.SIGTERM, self.handle)
         signal.signal(signal.SIGINT, self.handle)
 
 
-def stage_class(name: str) -> type[Stage]:
-    from stages import STAGES
-
-    if name not in STAGES:
-        raise StartupError(f"unknown stage {name!r}; stages are: {', '.join(STAGES)}")
-    module, _, attr = STAGES[name].partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-class Heartbeat:
-    """state/heartbeats/<stage>.<pid>: refreshed by a thread while the stage runs; `status` reads it.
-
-    A thread, not the loop, beats: one delivery task may rightly take three 10 s tries, and the
-    stage is alive all the while.
-    """
-
-    def __init__(self, cfg: Config, stage: Stage) -> None:
-        self.path = cfg.data_dir / "state" / "heartbeats" / f"{stage.name}.{os.getpid()}"
-        self.interval = cfg.heartbeat_seconds
-        self.stage = stage
-        self.started = time.time()
-        self.data_dir = cfg.data_dir
-        self.metrics = metrics.for_stage(stage.name)
-        self.metrics.bind(stage)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._forget_dead_siblings()
-
-    def _forget_dead_siblings(self) -> None:
-        """A restarted stage replaces the heartbeat its killed predecessor left behind."""
-        for path in self.path.parent.glob(f"{self.stage.name}.*"):
-            try:
-                owner = orjson.loads(path.read_bytes()).get("owner", "")
-            except (OSError, orjson.JSONDecodeError):
-                continue
-            if not fsutil.owner_alive(owner):
-                path.unlink(missing_ok=True)
-
-    def beat(self) -> None:
-        doc = {
-            "stage": self.stage.name,
-            "pid": os.getpid(),
-            "owner": fsutil.owner_tag(),
-            "started_at": self.started,
-            "beat_at": time.time(),
-            "processed": self.stage.processed,
-            "failed": self.stage.failed,
-            "last_error": self.stage.last_error,
-        }
-        tmp = self.path.with_name("." + self.path.name)
-        tmp.write_bytes(orjson.dumps(doc))
-        os.replace(tmp, self.path)
-        self.metrics.write_textfile(self.data_dir)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.beat()
-            except OSError as exc:  # a full disk must not kill the stage through its heartbeat
-                log.warning("heartbeat not written: %s", exc)
-
-    def start(self) -> None:
-        self.beat()
-        self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
-        self._thread.start()
-
-    def remove(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.path.unlink(missing_ok=True)
-
-
 def run_stage(stage: Stage, stop: StopFlag, heartbeat: Heartbeat | None = None) -> None:
-    """Drive one stage until asked to stop. Per-task errors are the stage's business."""
+    """Drive one stage until asked to stop. Per-task errors are the stage's business.
+
+    Set-up that fails for the environment (a full disk, a broker not up yet) is tried again
+    with growing backoff until it works or a stop is requested; a StartupError (the
+    configuration) ends the stage at once.
+    """
+    clean = False
     try:
-        stage.setup()
         if heartbeat:
             heartbeat.start()
+        try:
+            ready = _set_up(stage, stop)
+        except StartupError as exc:
+            stage.problem = f"refused to start: {exc}"
+            raise
+        if not ready:
+            clean = True
+            return
         wake = stage.wakeup_event() or threading.Event()
         while not stop.requested:
             wake.clear()
             if not stage.run_once():
                 wake.wait(stage.idle_wait)
+        clean = True
     finally:
         stage.close()
         if heartbeat:
-            heartbeat.remove()
+            heartbeat.stop(remove=clean)
 
 
-def run_one(name: str, cfg: Config) -> int:
+def _set_up(stage: Stage, stop: StopFlag) -> bool:
+    """True once set up; False when a stop came first."""
+    delay = 1.0
+    while not stop.requested:
+        try:
+            stage.setup()
+            stage.problem = None
+            return True
+        except (OSError, UnavailableError) as exc:
+            problem = exc.problem if isinstance(exc, UnavailableError) else describe_os_error(exc)
+            if problem != stage.problem:
+                log.error("cannot start yet: %s; trying again with growing waits", problem)
+            stage.problem = problem
+            stage.close()
+        stop.wait(delay)
+        delay = min(60.0, delay * 2)
+    return False
+
+
+def run_one(stage_cls: type[Stage], cfg: Config) -> int:
     """`python -m daemon run STAGE`: this process is the stage."""
     stop = StopFlag()
     stop.install()
     try:
-        stage = stage_class(name)(cfg)
-        ensure(cfg)
+        stage = stage_cls(cfg)
         log.info("starting (pid %s, data %s)", os.getpid(), cfg.data_dir)
         run_stage(stage, stop, Heartbeat(cfg, stage))
     except StartupError as exc:

@@ -1,19 +1,41 @@
-"""What a stage is: a small class the runner drives with `while not stop: stage.run_once()`."""
+"""What a stage is: a small class the runner drives with `while not stop: stage.run_once()`.
+
+A QueueStage drains one queue through the broker, and tells two kinds of failure apart:
+
+- **The task's fault** (a transcript that is not one, a body that cannot be read): the
+  handler dead-letters it, and an unexpected exception in the handler dead-letters it too,
+  with the error as the reason. The stage goes on with the next task.
+- **The environment's fault** (a full disk, a folder made read-only, a lost broker): any
+  OSError or UnavailableError. The task goes back to its queue, the stage pauses with
+  growing backoff, says so once in the log, and shows the problem in its heartbeat, so
+  `status` names it and exits non-zero. Nothing is dead-lettered: it would succeed a
+  minute later.
+"""
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
+from daemon.broker import Broker, Consumer, Message, UnavailableError
+from daemon.brokers import open_broker
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
-from daemon.layout import QUEUES
 from daemon.logs import task as task_extra
-from daemon.queue import FileQueue, Task
+from daemon.middleware import Middleware, default_middleware, dispatch
 
 log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 60.0
+
+
+class StartupError(Exception):
+    """A stage refuses to start; the message says what to fix (exit 78: do not restart)."""
 
 
 class Stage:
@@ -26,9 +48,11 @@ class Stage:
         self.processed = 0
         self.failed = 0
         self.last_error: dict[str, str | float] | None = None
+        self.problem: str | None = None  # an environment failure in force, for `status`
+        self.current: dict[str, Any] | None = None  # the task in hand, for `status`
 
     def setup(self) -> None:
-        """Open resources. Raise to refuse to start (a clear message, exit non-zero)."""
+        """Open resources. Raise StartupError to refuse to start (a clear message, exit 78)."""
 
     def run_once(self) -> bool:
         """Do at most one unit of work. True means work was done and the loop goes again at once."""
@@ -44,42 +68,131 @@ class Stage:
         self.failed += 1
         self.last_error = {"time": self.clock.now(), "call_id": call_id, "message": message[:500]}
 
+    def recovered(self) -> None:
+        """Work succeeded again: an environment problem, if any, is over."""
+        if self.problem is not None:
+            log.warning("working again after: %s", self.problem)
+            self.problem = None
+
 
 class QueueStage(Stage):
-    """A stage that drains one FileQueue: claim, handle, and the task leaves in exactly one place."""
+    """A stage that drains one queue: receive, handle, and the task is settled exactly once."""
 
     queue_name: ClassVar[str]
+    delivers: ClassVar[bool] = False  # tries a far side once per attempt (records attempts, latency)
+
+    def __init__(self, cfg: Config, clock: Clock = SYSTEM_CLOCK, *, broker: Broker | None = None) -> None:
+        super().__init__(cfg, clock)
+        self._given_broker = broker
+        self.middleware: list[Middleware] = default_middleware(self.name, delivers=self.delivers)
+        self._backoff = 0.0
+        self._resume_at = 0.0  # monotonic: no work before this after an environment failure
 
     def setup(self) -> None:
-        inbox, active, done = QUEUES[self.queue_name]
-        self.queue = FileQueue(self.cfg, inbox, active, done, clock=self.clock)
-        self.queue.start()
+        self.broker = self._given_broker or open_broker(self.cfg, clock=self.clock)
+        self.consumer: Consumer = self.broker.consume(self.queue_name)
 
     def close(self) -> None:
-        if hasattr(self, "queue"):
-            self.queue.stop()
+        if hasattr(self, "consumer"):
+            self.consumer.close()
 
     def wakeup_event(self) -> threading.Event | None:
-        return self.queue.wakeup
+        return self.consumer.wakeup
+
+    # -- the loop --------------------------------------------------------------------------
 
     def run_once(self) -> bool:
-        task = self.queue.claim()
-        if task is None:
+        if self.clock.monotonic() < self._resume_at:
             return False
-        started = time.perf_counter()
         try:
-            self.handle(task)
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-            log.exception("failed: %s", reason, extra=task_extra(task.call_id, "failed"))
-            self.note_error(task.call_id, reason)
-            if task.path.exists():
-                self.queue.dead_letter(task, f"unexpected error while handling: {reason}")
-            return True
-        self.processed += 1
-        log.debug("handled in %.1f ms", (time.perf_counter() - started) * 1000, extra=task_extra(task.call_id, "ok"))
+            if self.problem is not None:
+                self.consumer.release_stranded()
+            message = self.consumer.receive()
+        except (OSError, UnavailableError) as exc:
+            self._environment_failed(None, exc)
+            return False
+        if message is None:
+            return False
+        self.handle_message(message)
         return True
 
-    def handle(self, task: Task) -> None:
-        """Finish `task` by calling exactly one of queue.complete / defer / dead_letter."""
+    def handle_message(self, message: Message) -> None:
+        message.listeners.append(self._on_settled)
+        started = time.perf_counter()
+        for middleware in self.middleware:
+            middleware.before_handle(self, message)
+        try:
+            self.handle(message)
+            if not message.settled:
+                raise RuntimeError(f"{type(self).__name__}.handle() left {message.name} unsettled")
+        except (OSError, UnavailableError) as exc:
+            self._environment_failed(message, exc)
+        except Exception as exc:
+            self._task_failed(message, exc)
+        else:
+            log.debug(
+                "handled in %.1f ms", (time.perf_counter() - started) * 1000, extra=task_extra(message.call_id, "ok")
+            )
+        finally:
+            self.current = None
+
+    def handle(self, message: Message) -> None:
+        """Settle `message` with exactly one of ack / defer / dead_letter."""
         raise NotImplementedError
+
+    def attempted(self, message: Message, outcome: str, error: str, at: float) -> None:
+        """The far side was tried once: middleware records it (envelope, metrics)."""
+        for middleware in self.middleware:
+            middleware.after_attempt(self, message, outcome, error, at)
+
+    # -- failures --------------------------------------------------------------------------
+
+    def _on_settled(self, event: str, message: Message, details: Mapping[str, Any]) -> None:
+        dispatch(self.middleware, self, event, message, details)
+
+    def _task_failed(self, message: Message, exc: Exception) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        log.exception("failed: %s", reason, extra=task_extra(message.call_id, "failed"))
+        if message.settled:
+            for middleware in self.middleware:
+                middleware.after_failure(self, message, reason)
+            return
+        try:
+            message.dead_letter(f"unexpected error while handling: {reason}")
+        except (OSError, UnavailableError) as again:
+            self._environment_failed(message, again)
+
+    def _environment_failed(self, message: Message | None, exc: BaseException) -> None:
+        problem = exc.problem if isinstance(exc, UnavailableError) else describe_os_error(exc)
+        self._backoff = min(BACKOFF_MAX, self._backoff * 2) if self._backoff else BACKOFF_FIRST
+        self._resume_at = self.clock.monotonic() + self._backoff
+        call_id = message.call_id if message is not None else "-"
+        if problem != self.problem:
+            log.error(
+                "environment failure, not the task's: %s; the task goes back and work pauses (%.0f s, growing)",
+                problem,
+                self._backoff,
+                extra=task_extra(call_id, "environment"),
+            )
+        self.problem = problem
+        if message is None or message.settled:
+            return
+        try:
+            message.release(self._backoff)
+        except (OSError, UnavailableError):
+            log.warning(
+                "could not put the task back yet; it stays held and is retried", extra=task_extra(call_id, "held")
+            )
+
+    def recovered(self) -> None:
+        super().recovered()
+        self._backoff = 0.0
+
+
+def describe_os_error(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return "disk full"
+        where = exc.filename2 or exc.filename
+        return f"{exc.strerror or exc}" + (f": {where}" if where else "")
+    return str(exc)

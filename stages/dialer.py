@@ -14,32 +14,24 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
 
+from calls.eligibility import Action, Decision, DialRules, format_sheet_time, plan_cycle
+from calls.phones import lead_key
+from calls.sheet_columns import CLEARED_ON_DIAL, lead_data
+from calls.statuses import is_terminal
+from calls.store import CallStore
+from calls.tracker import CallTracker
+from daemon.broker import Broker
+from daemon.brokers import open_broker
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 from daemon.logs import pii, task
-from daemon.runner import StartupError
-from daemon.stage import Stage
-from stages.bolna.client import BolnaClient, BolnaError
-from stages.bolna.eligibility import Action, Decision, DialRules, format_sheet_time, plan_cycle
-from stages.bolna.events import ATTEMPT_KEY, BadEventError, sheet_fields
-from stages.bolna.phones import lead_key
-from stages.bolna.results import RESULT_COLUMNS
-from stages.bolna.statuses import is_terminal
-from stages.bolna.tracker import CallTracker
-from stages.calls import CallStore
-from stages.sheets import Lead, LeadSheet, SheetError, SheetWriter, open_sheet
+from daemon.stage import Stage, StartupError
+from integrations.bolna.client import BolnaClient, BolnaError
+from integrations.bolna.events import ATTEMPT_KEY, BadEventError, sheet_fields
+from integrations.sheets import Lead, LeadSheet, SheetError, SheetWriter, open_sheet
 
 log = logging.getLogger(__name__)
-
-# Columns this project writes: everything else in a row is the lead's own data, sent to the
-# agent as user_data (prompt variables such as {Name}).
-MANAGED_COLUMNS = frozenset(
-    {"Status", "Latest Execution ID", "Duration", "Last Attempt Time", "Notes", "Transcript", *RESULT_COLUMNS}
-)
-# What a new attempt clears, so a row never shows the previous call's results as this one's.
-_CLEARED_ON_DIAL = ("Latest Execution ID", "Duration", "Notes", "Transcript", *RESULT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -58,12 +50,14 @@ class DialerStage(Stage):
         *,
         sheet: LeadSheet | None = None,
         bolna: BolnaClient | None = None,
+        broker: Broker | None = None,
     ) -> None:
         super().__init__(cfg, clock)
         self._sheet = sheet
         self._bolna = bolna
+        self._given_broker = broker
         self._dials: deque[PlannedDial] = deque()
-        self._next_cycle = 0.0
+        self._next_cycle = 0.0  # monotonic, as every in-process timer
         self._next_dial = 0.0
 
     def setup(self) -> None:
@@ -83,23 +77,24 @@ class DialerStage(Stage):
         self.sheet = sheet
         self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock)
         self.store = CallStore(cfg.data_dir)
-        self.tracker = CallTracker(cfg, self.store, self.clock)
+        self.broker = self._given_broker or open_broker(cfg, clock=self.clock)
+        self.tracker = CallTracker(cfg, self.store, self.clock, self.broker)
         self.bolna = self._bolna or BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)
-        self._next_cycle = self.clock.now()
+        self._next_cycle = self.clock.monotonic()
 
     def close(self) -> None:
         if hasattr(self, "writer"):
             self._flush_sheet()
 
     def run_once(self) -> bool:
-        now = self.clock.now()
-        if self._dials and now >= self._next_dial:
+        mono = self.clock.monotonic()
+        if self._dials and mono >= self._next_dial:
             self._dial(self._dials.popleft())
-            self._next_dial = self.clock.now() + self.cfg.call_spacing
+            self._next_dial = self.clock.monotonic() + self.cfg.call_spacing
             return True
-        if not self._dials and now >= self._next_cycle:
-            self._next_cycle = now + self.cfg.dialer_interval
-            self._cycle(now)
+        if not self._dials and mono >= self._next_cycle:
+            self._next_cycle = mono + self.cfg.dialer_interval
+            self._cycle(self.clock.now())
             return True
         return self.writer.maybe_flush()
 
@@ -129,7 +124,7 @@ class DialerStage(Stage):
             else:
                 log.debug("row %d: %s (%s)", decision.row, decision.action, decision.reason)
         log.info("cycle: %d rows; %s", len(leads), ", ".join(f"{n} {a}" for a, n in sorted(counts.items())) or "-")
-        self._next_dial = self.clock.now()
+        self._next_dial = self.clock.monotonic()
         self._flush_sheet()
 
     def _note_exhausted(self, decision: Decision, lead: Lead) -> None:
@@ -150,7 +145,7 @@ class DialerStage(Stage):
                 return
             attempt = calls.start_attempt(row, now)
         # The attempt is on disk now: whatever happens next, this lead will not be rung twice.
-        stale = {column: "" for column in _CLEARED_ON_DIAL if planned.lead.get(column)}
+        stale = {column: "" for column in CLEARED_ON_DIAL if planned.lead.get(column)}
         self.writer.update(row, {"Status": "initiating", "Last Attempt Time": self._local(now), **stale})
         self._flush_sheet()
         user_data = {**lead_data(planned.lead), ATTEMPT_KEY: attempt.attempt_id}
@@ -238,8 +233,3 @@ class DialerStage(Stage):
 
     def _local(self, epoch: float) -> str:
         return format_sheet_time(epoch, self.cfg.tz)
-
-
-def lead_data(lead: Lead) -> dict[str, Any]:
-    """The row's own fields, for the agent's prompt variables."""
-    return {column: value for column, value in lead.values.items() if value and column not in MANAGED_COLUMNS}

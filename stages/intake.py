@@ -11,23 +11,25 @@ from __future__ import annotations
 import ipaddress
 import logging
 import threading
+import time
+import uuid
 from typing import Any
 
+from calls.rows import RowFinder
+from calls.sheet_columns import ResultFinder, call_fields, result_fields
+from calls.store import Attempt, CallStore
+from calls.tracker import CallTracker
 from daemon import metrics
+from daemon.broker import Broker, QueueName, State
+from daemon.brokers import open_broker
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 from daemon.logs import pii, task
-from daemon.runner import StartupError
-from daemon.stage import Stage
-from stages.bolna.client import BolnaClient, BolnaError
-from stages.bolna.events import sheet_fields
-from stages.bolna.results import ResultFinder, result_fields
-from stages.bolna.rows import RowFinder
-from stages.bolna.serving import BackgroundServer
-from stages.bolna.tracker import CallTracker
-from stages.bolna.webhook_app import DeadLetters, IntakeAuth, create_app
-from stages.calls import Attempt, CallStore
-from stages.sheets import LeadSheet, SheetError, SheetWriter, open_sheet
+from daemon.stage import Stage, StartupError
+from integrations.bolna.client import BolnaClient, BolnaError
+from integrations.bolna.webhook_app import IntakeAuth, create_app
+from integrations.serving import BackgroundServer
+from integrations.sheets import LeadSheet, SheetError, SheetWriter, open_sheet
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,12 @@ class IntakeStage(Stage):
         *,
         sheet: LeadSheet | None = None,
         bolna: BolnaClient | None = None,
+        broker: Broker | None = None,
     ) -> None:
         super().__init__(cfg, clock)
         self._sheet = sheet
         self._bolna = bolna
+        self._given_broker = broker
         self._lock = threading.Lock()  # guards the three collections below (request threads write them)
         self._dirty: set[str] = set()  # executions whose sheet row needs rewriting
         self._awaiting_completion: dict[str, float] = {}  # execution id -> disconnected at
@@ -79,18 +83,19 @@ class IntakeStage(Stage):
             sheet = self._sheet or open_sheet(cfg, clock=self.clock)
         except SheetError as exc:
             raise StartupError(f"cannot open the lead sheet: {exc}") from None
+        self.broker = self._given_broker or open_broker(cfg, clock=self.clock)
         self.store = CallStore(cfg.data_dir)
-        self.tracker = CallTracker(cfg, self.store, self.clock)
+        self.tracker = CallTracker(cfg, self.store, self.clock, self.broker)
         if recovered := self.tracker.recover():
             log.warning("finished %d transcript task(s) a crash had interrupted", recovered)
         self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock)
         self.rows = RowFinder(sheet, cfg.phone_region, self.clock)
-        self.results = ResultFinder(cfg.data_dir)
+        self.results = ResultFinder(self.broker.registry, cfg.max_task_bytes)
         if self._bolna is None and cfg.bolna_api_token:
             self._bolna = BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)
         self._awaiting_completion = self.tracker.awaiting_completion()
         self._awaiting_results = self.tracker.awaiting_results()
-        self.dead = DeadLetters(cfg.data_dir)
+        self.dead = IntakeDeadLetters(self.broker, self.clock)
         live = metrics.for_stage(self.name)
         app = create_app(
             self._on_event,
@@ -136,15 +141,15 @@ class IntakeStage(Stage):
 
     def run_once(self) -> bool:
         did = self._sync_calls()
-        now = self.clock.now()
-        if now >= self._next_grace_check:
-            self._next_grace_check = now + GRACE_CHECK_SECONDS
+        now, mono = self.clock.now(), self.clock.monotonic()
+        if mono >= self._next_grace_check:
+            self._next_grace_check = mono + GRACE_CHECK_SECONDS
             did = self._fire_grace_timers(now) or did
-        if now >= self._next_prune:
-            self._next_prune = now + PRUNE_INTERVAL
+        if mono >= self._next_prune:
+            self._next_prune = mono + PRUNE_INTERVAL
             self._prune(now)
-        if now >= self._next_result_sync:
-            self._next_result_sync = now + self.cfg.sheet_flush_seconds
+        if mono >= self._next_result_sync:
+            self._next_result_sync = mono + self.cfg.sheet_flush_seconds
             did = self._sync_results() or did
         return self.writer.maybe_flush() or did
 
@@ -155,7 +160,7 @@ class IntakeStage(Stage):
         if self.cfg.retention_days <= 0:
             return
         cutoff = now - self.cfg.retention_days * 86400
-        removed = self.store.prune_executions(cutoff) + self.dead.prune(cutoff)
+        removed = self.store.prune_executions(cutoff) + self.broker.expire(QueueName.INTAKE, State.DEAD, cutoff)
         if removed:
             log.info("removed %d file(s) older than RETENTION_DAYS=%g", removed, self.cfg.retention_days)
 
@@ -219,7 +224,6 @@ class IntakeStage(Stage):
             waiting = sorted(self._awaiting_results)
         if not waiting:
             return False
-        self.results.scan()
         synced = False
         for execution_id in waiting:
             doc = self.results.find(execution_id)
@@ -246,13 +250,16 @@ class IntakeStage(Stage):
         log.info("%s", why, extra=task(execution_id, "result-synced"))
 
 
-def call_fields(body: dict[str, Any], attempt: Attempt) -> dict[str, str]:
-    """The row's columns for this call: Bolna's view, plus our own note if we made one."""
-    fields = sheet_fields(body)
-    fields.setdefault("Status", attempt.status)
-    if attempt.note:
-        fields["Notes"] = "; ".join(part for part in (fields.get("Notes", ""), attempt.note) if part)
-    return fields
+class IntakeDeadLetters:
+    """Webhook bodies the intake could not use, kept as dead letters of the intake queue."""
+
+    def __init__(self, broker: Broker, clock: Clock) -> None:
+        self.broker = broker
+        self.clock = clock
+
+    def keep(self, raw: bytes, reason: str) -> str:
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(self.clock.now()))
+        return self.broker.reject(QueueName.INTAKE, f"{stamp}-{uuid.uuid4().hex[:12]}.json", raw, reason)
 
 
 def _is_loopback(host: str) -> bool:

@@ -1,10 +1,10 @@
-"""The processor stage: transcripts/ -> analysis -> results/.
+"""The processor stage: transcripts -> analysis -> results.
 
-Each claimed transcript becomes one result file of the same name in results/, written
-atomically, and only then does the transcript move to done/transcripts/ (kept for replay).
-A crash between the two reprocesses the transcript; the result is rewritten with the same
-`webhook_id`, so a duplicate delivery is recognisable as one. Several processors may run on
-one data folder: the queue gives each transcript to one of them.
+Each transcript becomes one result of the same name in the results queue, and only then is
+the transcript acked (kept as finished work, for replay). A crash between the two
+reprocesses the transcript; the result comes out with the same `webhook_id`, and a waiting
+result with the same bytes makes the second publish a no-op. Several processors may drain
+one queue: the broker gives each transcript to one of them.
 """
 
 from __future__ import annotations
@@ -12,26 +12,25 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+import orjson
+
 from analysis import Analysis, AnalysisSettings, Analyzer, BadTranscript
-from daemon import fsutil
+from daemon.broker import Message, Published, QueueName, State, encode
 from daemon.logs import pii
 from daemon.logs import task as task_extra
-from daemon.queue import Task, encode
-from daemon.runner import StartupError
-from daemon.stage import QueueStage
-from stages.webhooks import webhook_id
+from daemon.stage import QueueStage, StartupError
+from integrations.webhooks import webhook_id
 
 log = logging.getLogger(__name__)
 
 
-def result_document(task: Task, analysis: Analysis, processed_at: str) -> dict[str, Any]:
-    """The result file (spec section 3). Delivery sends `payload` and nothing else."""
+def result_document(message: Message, analysis: Analysis, processed_at: str) -> dict[str, Any]:
+    """The result (spec section 3). Delivery sends `payload` and nothing else."""
     return {
         "webhook_id": webhook_id(analysis.call_ref_id, analysis.payload),
-        "source": {"file": task.name, "sha256": hashlib.sha256(task.raw).hexdigest()},
+        "source": {"file": message.name, "sha256": hashlib.sha256(message.body).hexdigest()},
         "processed_at": processed_at,
         "timing_estimated": analysis.timing_estimated,
         "summary": analysis.summary,
@@ -42,33 +41,51 @@ def result_document(task: Task, analysis: Analysis, processed_at: str) -> dict[s
 
 class ProcessorStage(QueueStage):
     name = "processor"
-    queue_name = "transcripts"
+    queue_name = QueueName.TRANSCRIPTS
 
     def setup(self) -> None:
         try:
             self.analyzer = Analyzer(AnalysisSettings.from_config(self.cfg))
-        except ValueError as exc:  # a MODEL_CATALOG that cannot be read or is not a catalog
-            raise StartupError(f"MODEL_CATALOG: {exc}") from None
-        root = self.cfg.data_dir
-        self.results: Path = root / "results"
-        self.tmp: Path = root / "tmp"
+        except ValueError as exc:  # a MODEL_CATALOG or phrase file that cannot be read
+            raise StartupError(f"analysis data (MODEL_CATALOG, ANALYSIS_PHRASES): {exc}") from None
         super().setup()
 
-    def handle(self, task: Task) -> None:
+    def _already_waiting(self, name: str, msg_id: str) -> bool:
+        """The waiting result of this name carries the same webhook-id: the same payload.
+
+        Results differ in `processed_at`, so the broker sees different bytes; the payload's id
+        says whether they are one result, which then need not be published again."""
+        entry = self.broker.registry.locate(QueueName.RESULTS, name, (State.WAITING,))
+        if entry is None:
+            return False
         try:
-            analysis = self.analyzer.analyze(task.doc)
+            waiting = orjson.loads(self.broker.registry.read(entry, self.cfg.max_task_bytes))
+        except (OSError, LookupError, orjson.JSONDecodeError):
+            return False
+        return isinstance(waiting, dict) and waiting.get("webhook_id") == msg_id
+
+    def handle(self, message: Message) -> None:
+        try:
+            analysis = self.analyzer.analyze(message.doc)
         except BadTranscript as exc:
-            self.queue.dead_letter(task, str(exc))
+            message.dead_letter(str(exc))
             return
         processed_at = datetime.fromtimestamp(self.clock.now(), self.cfg.tz).isoformat(timespec="seconds")
-        doc = result_document(task, analysis, processed_at)
-        fsutil.atomic_write(self.results, task.name, encode(doc), self.tmp)
-        self.queue.complete(task)
-        routing = analysis.payload["dealer_routing"]["reason"]
+        doc = result_document(message, analysis, processed_at)
+        if self._already_waiting(message.name, doc["webhook_id"]):
+            log.info(
+                "the same result waits already (a crash, or a replay): not published twice",
+                extra=task_extra(analysis.call_ref_id, "duplicate"),
+            )
+        elif self.broker.publish(QueueName.RESULTS, message.name, encode(doc)) is Published.CONFLICT:
+            log.warning(
+                "a different result of this name waits; this one is kept as a dead letter beside it",
+                extra=task_extra(analysis.call_ref_id, "conflict"),
+            )
+        message.ack()
         log.info(
-            "results/%s: %s; %s",
-            task.name,
-            routing,
+            "analysed: %s; %s",
+            analysis.payload["dealer_routing"]["reason"],
             pii(analysis.summary),
             extra=task_extra(analysis.call_ref_id, "processed"),
         )

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from daemon.config import Secret
-from stages.bolna.client import BolnaClient, BolnaError
+from integrations.bolna.client import BolnaClient, BolnaError
 from tests.fakes.bolna_server import ScriptedBolna, StallingServer, running_simulator
 
 TOKEN = "bn-test-9f8e7d6c5b4a"

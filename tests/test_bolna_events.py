@@ -7,7 +7,9 @@ from typing import Any
 import orjson
 import pytest
 
-from stages.bolna.events import (
+from calls.statuses import supersedes
+from calls.store import LeadCalls
+from integrations.bolna.events import (
     ATTEMPT_KEY,
     CELL_LIMIT,
     BadEventError,
@@ -16,8 +18,6 @@ from stages.bolna.events import (
     notes,
     sheet_fields,
 )
-from stages.bolna.statuses import supersedes
-from stages.calls import LeadCalls
 from tests.conftest import FIXTURES
 
 FIXTURE = orjson.loads((FIXTURES / "bolna" / "execution-completed-inbound.json").read_bytes())

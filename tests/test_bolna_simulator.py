@@ -12,8 +12,8 @@ import pytest
 import requests
 from flask import Flask, request
 
-from stages.bolna.scenarios import LANGUAGES, SCENARIOS, choose, converse, customer_for
-from stages.bolna.serving import BackgroundServer
+from devtools.scenarios import LANGUAGES, SCENARIOS, choose, converse, customer_for
+from integrations.serving import BackgroundServer
 from tests.conftest import wait_for
 from tests.fakes.bolna_server import running_simulator
 

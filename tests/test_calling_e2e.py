@@ -16,16 +16,16 @@ import orjson
 import pytest
 import requests
 
+from calls.phones import to_e164
+from calls.statuses import TERMINAL
 from daemon.config import Config, Secret
 from daemon.runner import StopFlag, run_stage
 from daemon.stage import Stage
-from stages.bolna.events import duration_seconds
-from stages.bolna.phones import to_e164
-from stages.bolna.simulator import BolnaSimulator, SimulatedCall
-from stages.bolna.statuses import TERMINAL
+from devtools.simulator import BolnaSimulator, SimulatedCall
+from integrations.bolna.events import duration_seconds
+from integrations.sheets import SEED_COLUMNS, CsvSheet, Lead, open_sheet
 from stages.dialer import DialerStage
 from stages.intake import IntakeStage
-from stages.sheets import SEED_COLUMNS, CsvSheet, Lead, open_sheet
 from tests.conftest import ROOT, wait_for
 from tests.fakes.sheets_server import SheetsServer, write_service_account
 

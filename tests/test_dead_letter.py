@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from daemon.cli import main as cli_main
+from cli.main import main as cli_main
+from daemon.brokers.file.layout import ensure, folders
+from daemon.brokers.file.queue import FileQueue
+from daemon.clock import FakeClock
 from daemon.config import Config, load_config
-from daemon.layout import QUEUES
-from daemon.queue import FileQueue
 
 
 @pytest.fixture
@@ -23,24 +24,28 @@ def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     return load_config(env_file=None)
 
 
-def queue(cfg: Config, name: str) -> FileQueue:
-    inbox, active, done = QUEUES[name]
-    return FileQueue(cfg, inbox, active, done, watch=False)
+def queue(cfg: Config, name: str, clock: FakeClock | None = None) -> FileQueue:
+    ensure(cfg.data_dir)
+    return FileQueue(cfg, folders(cfg.data_dir, name), watch=False, **({"clock": clock} if clock else {}))
 
 
 def dead_letter_via_queue(cfg: Config, name: str, inbox: str, raw: bytes) -> None:
     """Drop a file into an inbox and let the real queue dead-letter it (or the test do so on a claim)."""
     q = queue(cfg, inbox)
-    q.put(name, raw)
+    (q.inbox / name).write_bytes(raw)
+    q.rescan()
     task = q.claim()
     if task is not None:  # valid JSON: dead-letter it the way a stage does after a failure
-        q.dead_letter(task, "permanent failure, not retried: 410 Gone")
+        task.dead_letter("permanent failure, not retried: 410 Gone")
 
 
 def dl(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     root = logging.getLogger()
     handlers = root.handlers[:]
-    code = cli_main(["--env-file", "/nonexistent/.env", "dead-letter", *argv])
+    try:
+        code = cli_main(["--env-file", "/nonexistent/.env", "dead-letter", *argv])
+    except SystemExit as exc:  # argparse refused the arguments
+        code = int(exc.code or 0)
     root.handlers[:] = handlers  # the queue's own log lines stay out of the next capture
     captured = capsys.readouterr()
     return code, captured.out + captured.err
@@ -75,7 +80,7 @@ def test_show_prints_reason_and_content(cfg: Config, capsys: pytest.CaptureFixtu
     assert code == 0
     head, _, body = out.partition("\n\n")
     assert head.splitlines()[:3] == [
-        "dead/results/call-3.json",
+        "results/call-3.json",
         "reason: permanent failure, not retried: 410 Gone",
         "queue: results",
     ]
@@ -102,12 +107,23 @@ def test_retry_after_a_fix_lets_the_queue_take_it(cfg: Config, capsys: pytest.Ca
     assert task is not None and task.doc == {"call_ref_id": "call-5"}
 
 
-def test_retry_restores_the_original_name_and_drops_the_delivery_record(
+def test_retry_restores_the_original_name_and_starts_a_fresh_delivery_record(
     cfg: Config, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result = {"payload": {"call_ref_id": "c6"}, "_delivery": {"attempts": 9, "first_attempt_at": 1.0}}
-    dead_letter_via_queue(cfg, "call-6.json", "results", json.dumps(result).encode())
-    dead_letter_via_queue(cfg, "call-6.json", "results", json.dumps(result).encode())  # arrives twice
+    from daemon.broker import Envelope
+
+    clock = FakeClock()
+    result = json.dumps({"payload": {"call_ref_id": "c6"}}).encode()
+    q = queue(cfg, "results", clock)
+    for _ in range(2):  # the same result arrives twice, and both end up dead after retries
+        q.publish("call-6.json", result)
+        task = q.claim()
+        assert task is not None
+        task.defer(clock.now() + 1, Envelope(attempts=9, first_attempt_at=1.0))
+        clock.advance(2)
+        again = q.claim()
+        assert again is not None and again.envelope.attempts == 9
+        again.dead_letter("undelivered after 9 attempts")
     assert sorted(p.name for p in (cfg.data_dir / "dead/results").iterdir()) == [
         "call-6.json",
         "call-6.json.1",
@@ -121,6 +137,9 @@ def test_retry_restores_the_original_name_and_drops_the_delivery_record(
     assert code == 0
     assert sorted(p.name for p in (cfg.data_dir / "results").iterdir()) == ["call-6.json", "call-6.json.1"]
     assert list((cfg.data_dir / "dead/results").iterdir()) == []
+    q.rescan()
+    retried = q.claim()
+    assert retried is not None and retried.envelope.attempts == 0  # WEBHOOK_MAX_AGE counts afresh
 
 
 def test_retry_all_leaves_non_queue_folders_unless_told_where(cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
@@ -133,9 +152,9 @@ def test_retry_all_leaves_non_queue_folders_unless_told_where(cfg: Config, capsy
     assert dl(capsys, "retry", "--all", "--queue", "results")[0] == 0
     assert (cfg.data_dir / "results/b.json").exists() and (cfg.data_dir / "dead/transcripts/a.json").exists()
     code, out = dl(capsys, "retry", "--all")
-    assert code == 0 and "dead/intake/ is not a queue" in out
+    assert code == 0 and "intake bodies left alone" in out
     assert (cfg.data_dir / "transcripts/a.json").exists() and (intake / "body-1.json").exists()
-    assert dl(capsys, "retry", "body-1.json")[0] == 1  # no queue named intake
+    assert dl(capsys, "retry", "body-1.json")[0] == 1  # intake holds bodies, not tasks
     assert dl(capsys, "retry", "body-1.json", "--to", "transcripts")[0] == 0
     assert (cfg.data_dir / "transcripts/body-1.json").exists() and list(intake.iterdir()) == []
 
@@ -154,6 +173,7 @@ def test_show_and_retry_refuse_a_symbolic_link(cfg: Config, capsys: pytest.Captu
     secret.write_text("root:x:0:0:not for your eyes\n")
     q = queue(cfg, "transcripts")
     (q.inbox / "link.json").symlink_to(secret)
+    q.rescan()
     assert q.claim() is None
     assert (cfg.data_dir / "dead" / "transcripts" / "link.json").is_symlink()
 

@@ -18,13 +18,15 @@ import pytest
 from standardwebhooks import Webhook
 
 from daemon import fsutil
+from daemon.broker import Envelope
+from daemon.brokers.file.layout import ensure
 from daemon.clock import SYSTEM_CLOCK, Clock, FakeClock
 from daemon.config import Config, load_config
-from daemon.layout import ensure
 from daemon.runner import StartupError
-from stages import webhooks
-from stages.delivery import USER_AGENT, DeliveryStage
-from stages.sink import WebhookSink
+from devtools.sink import WebhookSink
+from integrations import webhooks
+from integrations.singleinterface.client import USER_AGENT
+from stages.delivery import DeliveryStage
 
 SECRET = "whsec_" + base64.b64encode(b"delivery-test-secret-32-bytes...").decode()
 
@@ -32,7 +34,7 @@ SECRET = "whsec_" + base64.b64encode(b"delivery-test-secret-32-bytes...").decode
 def make_cfg(tmp_path: Path, url: str, **env: str) -> Config:
     base = {"DATA_DIR": str(tmp_path / "data"), "RETENTION_DAYS": "0", "SINGLEINTERFACE_WEBHOOK_URL": url}
     cfg = load_config({**base, **env}, env_file=None)
-    ensure(cfg)
+    ensure(cfg.data_dir)
     return cfg
 
 
@@ -100,6 +102,12 @@ def drive(stage: DeliveryStage, clock: FakeClock, done: Callable[[], bool], limi
             clock.advance(step)
 
 
+def envelope_of(cfg: Config, deferred: Path) -> Envelope:
+    """The file backend keeps a deferred task's envelope apart from it, keyed by its inode."""
+    path = cfg.data_dir / "state" / "envelopes" / "results" / f"{deferred.stat().st_ino}.json"
+    return Envelope.from_json(path.read_bytes())
+
+
 def files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
@@ -110,7 +118,7 @@ def files(folder: Path) -> list[str]:
 def test_sends_only_the_payload_signed_with_the_documented_headers(tmp_path, sinks, stages) -> None:
     sink = sinks(secret=SECRET)
     cfg = make_cfg(tmp_path, sink.url, WEBHOOK_SECRET=SECRET, SINGLEINTERFACE_API_KEY="k-123")
-    # A result that was deferred once carries a delivery record; it must not be sent.
+    # A result with a key the processor never writes: only the payload is ever sent.
     name, msg_id = put_result(cfg, "101", _delivery={"attempts": 3, "deferrals": 1, "last_error": "x"})
     stage = stages(cfg)
 
@@ -192,10 +200,11 @@ def test_transient_failures_back_off_then_defer_with_a_delivery_record(tmp_path,
     [deferred] = (cfg.data_dir / "deferred" / "results").iterdir()
     doc = orjson.loads(deferred.read_bytes())
     assert doc["payload"] == payload_for("301") and doc["webhook_id"] == msg_id
-    record = doc["_delivery"]
-    assert record["attempts"] == 3 and record["deferrals"] == 1
-    assert record["first_attempt_at"] == pytest.approx(started)
-    assert "HTTP 500" in record["last_error"]
+    assert set(doc) == {"webhook_id", "summary", "metadata", "payload"}  # the result is exactly as written
+    record = envelope_of(cfg, deferred)  # the delivery record lives in the envelope
+    assert record.attempts == 3 and record.deferrals == 1
+    assert record.first_attempt_at == pytest.approx(started)
+    assert "HTTP 500" in record.last_error
     assert 270 <= deferred.stat().st_mtime - clock.now() <= 300  # Postfix's first delay
     assert stage.breaker.is_open
 
@@ -209,7 +218,7 @@ def test_retry_after_is_honoured(tmp_path, sinks, stages) -> None:
     assert stage.run_once()
     first, second = (r.at for r in sink.received)
     assert second - first >= 7.0
-    assert stage.breaker.next_probe_at - clock.now() >= 7.0
+    assert stage.breaker.next_probe_at - clock.monotonic() >= 7.0
 
     # A long Retry-After is not slept on: the result is deferred at least that long, after one try.
     sink.retry_after = "3600"
@@ -252,7 +261,7 @@ def test_hanging_receiver_times_out_per_webhook_timeout_ms(tmp_path, sinks, stag
 
     assert 0.3 <= elapsed < 2.0
     [deferred] = (cfg.data_dir / "deferred" / "results").iterdir()
-    assert "WEBHOOK_TIMEOUT_MS=300" in orjson.loads(deferred.read_bytes())["_delivery"]["last_error"]
+    assert "WEBHOOK_TIMEOUT_MS=300" in envelope_of(cfg, deferred).last_error
 
 
 # -- the breaker ----------------------------------------------------------------------------------
@@ -352,7 +361,7 @@ def test_an_endless_retry_after_is_clamped(tmp_path, sinks, stages, retry_after:
     put_result(cfg, "601")
     stage = stages(cfg, clock)
     assert stage.run_once()
-    assert stage.breaker.next_probe_at - clock.now() <= 60
+    assert stage.breaker.next_probe_at - clock.monotonic() <= 60
     (deferred,) = (cfg.data_dir / "deferred" / "results").iterdir()
     assert deferred.stat().st_mtime - clock.now() <= stage.policy.defer_max
 
@@ -383,9 +392,9 @@ def test_a_query_string_secret_never_reaches_a_reason_or_a_record(tmp_path, sink
     stage2 = stages(cfg2, clock)
     assert stage2.run_once()
     (deferred,) = (cfg2.data_dir / "deferred" / "results").iterdir()
-    record = orjson.loads(deferred.read_bytes())["_delivery"]
-    assert "request failed" in record["last_error"]
-    assert "qs-secret-4711" not in record["last_error"]
+    record = envelope_of(cfg2, deferred)
+    assert "request failed" in record.last_error
+    assert "qs-secret-4711" not in record.last_error
     assert "qs-secret-4711" not in caplog.text
 
 

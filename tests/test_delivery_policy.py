@@ -9,8 +9,9 @@ from email.utils import formatdate
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from stages import webhooks
-from stages.webhooks import Breaker, RetryPolicy, Verdict
+from integrations import webhooks
+from integrations.singleinterface.policy import Breaker, RetryPolicy
+from integrations.webhooks import Verdict
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 

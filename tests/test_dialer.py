@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 
+from calls.store import Attempt, CallStore
 from daemon.clock import FakeClock
 from daemon.config import Config, Secret
 from daemon.runner import StartupError
-from stages.bolna.events import ATTEMPT_KEY
-from stages.calls import Attempt, CallStore
+from integrations.bolna.events import ATTEMPT_KEY
+from integrations.sheets import SEED_COLUMNS, CsvSheet
 from stages.dialer import DialerStage
-from stages.sheets import SEED_COLUMNS, CsvSheet
 from tests.conftest import wait_for
 from tests.fakes.bolna_server import ScriptedBolna, StallingServer, running_simulator
 

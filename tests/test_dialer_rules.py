@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from calls.eligibility import Action, CallingWindow, DialRules, decide, plan_cycle
+from calls.store import Attempt, LeadCalls
 from daemon.clock import FakeClock
-from stages.bolna.eligibility import Action, CallingWindow, DialRules, decide, plan_cycle
-from stages.calls import Attempt, LeadCalls
-from stages.sheets import Lead
+from integrations.sheets import Lead
 
 IST = ZoneInfo("Asia/Kolkata")
 NOON = datetime(2026, 1, 15, 12, 0, tzinfo=IST).timestamp()

@@ -17,13 +17,13 @@ import orjson
 import pytest
 import requests
 
+from calls.store import CallStore
 from daemon.clock import FakeClock
 from daemon.config import Config, Secret
 from daemon.runner import StartupError
-from stages.bolna.client import BolnaClient
-from stages.calls import CallStore
+from integrations.bolna.client import BolnaClient
+from integrations.sheets import SEED_COLUMNS, CsvSheet
 from stages.intake import IntakeStage
-from stages.sheets import SEED_COLUMNS, CsvSheet
 from tests.conftest import FIXTURES, wait_for
 from tests.fakes.bolna_server import running_simulator
 

@@ -8,21 +8,39 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from daemon import metrics
+from daemon.broker import Message, QueueName
+from daemon.brokers.memory import MemoryBroker
+from daemon.clock import FakeClock
 from daemon.config import Config
-from daemon.queue import Task
 from daemon.stage import QueueStage
 
 
 class EchoStage(QueueStage):
-    """A real QueueStage: completes tasks, and raises on {"fail": true} (the base class then dead-letters)."""
+    """A real QueueStage: acks tasks, and raises on {"fail": true} (the base class then dead-letters)."""
 
     name = "processor"
-    queue_name = "transcripts"
+    queue_name = QueueName.TRANSCRIPTS
 
-    def handle(self, task: Task) -> None:
-        if task.doc.get("fail"):
+    def handle(self, message: Message) -> None:
+        if message.doc.get("fail"):
             raise ValueError("told to fail")
-        self.queue.complete(task)
+        message.ack()
+
+
+class PostingStage(QueueStage):
+    """A delivering stage: one attempt per task, the outcome named in the task itself."""
+
+    name = "delivery"
+    queue_name = QueueName.RESULTS
+    delivers = True
+
+    def handle(self, message: Message) -> None:
+        outcome = message.doc["outcome"]
+        self.attempted(message, outcome, "" if outcome == "delivered" else "HTTP 503", self.clock.now())
+        if outcome == "delivered":
+            message.ack()
+        else:
+            message.defer(self.clock.now() + 60)
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -43,7 +61,7 @@ def test_textfile_reports_the_stage_s_own_counts(cfg: Config) -> None:
     stage.setup()
     try:
         for i, doc in enumerate([b"{}", b'{"fail": true}', b"{}", b"{}", b"{}"]):
-            stage.queue.put(f"t{i}.json", doc)
+            stage.broker.publish(QueueName.TRANSCRIPTS, f"t{i}.json", doc)
         for _ in range(3):
             assert stage.run_once()
         m = metrics.StageMetrics("processor")
@@ -61,24 +79,33 @@ def test_textfile_reports_the_stage_s_own_counts(cfg: Config) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["processor.prom"]  # no temp file left behind
 
 
-def test_delivery_attempts_and_end_to_end_latency(cfg: Config) -> None:
-    m = metrics.StageMetrics("delivery")
-    for outcome in ("retryable", "network", "delivered", "delivered"):
-        m.record_attempt(outcome)
-    # processed_at 14:00:00 +05:30 = 08:30:00 UTC; delivered 08:30:12 UTC, then 08:32:00 UTC.
-    result = {"processed_at": "2025-10-02T14:00:00+05:30", "payload": {}}
-    t0 = 1759393800.0  # 2025-10-02 08:30:00 UTC
-    assert m.observe_delivered(result, t0 + 12) == 12
-    assert m.observe_delivered({"processed_at": t0}, t0 + 120) == 120  # the epoch form
-    assert m.observe_delivered({"processed_at": "yesterday"}, t0) is None
-    got = samples(m.exposition().decode())
-    attempts = {dict(labels)["outcome"]: v for (name, labels), v in got.items() if name.endswith("attempts_total")}
-    assert attempts == {"delivered": 2, "retryable": 1, "permanent": 0, "network": 1}
+def test_delivery_attempts_and_end_to_end_latency_come_from_the_middleware(cfg: Config) -> None:
+    """No stage code records a metric: the Metrics middleware hears each attempt and each ack."""
+    clock = FakeClock()
+    broker = MemoryBroker(clock=clock)
+    stage = PostingStage(cfg, clock, broker=broker)
+    stage.setup()
+    before = samples(metrics.for_stage("delivery", delivers=True).exposition().decode())
+    broker.publish(QueueName.RESULTS, "a.json", b'{"outcome": "retryable"}')
+    clock.advance(12)
+    broker.publish(QueueName.RESULTS, "b.json", b'{"outcome": "delivered"}')
+    clock.advance(120)
+    assert stage.run_once() and stage.run_once()
+    after = samples(metrics.for_stage("delivery").exposition().decode())
+    moved = {key: after[key] - before.get(key, 0.0) for key in after if "timestamp" not in key[0]}
+    attempts = {dict(labels)["outcome"]: v for (name, labels), v in moved.items() if name.endswith("attempts_total")}
+    assert attempts == {"delivered": 1, "retryable": 1, "permanent": 0, "network": 0}
     bucket = "callpipe_end_to_end_latency_seconds_bucket"
-    assert got[(bucket, (("le", "10.0"), ("stage", "delivery")))] == 0
-    assert got[(bucket, (("le", "15.0"), ("stage", "delivery")))] == 1
-    assert got[(bucket, (("le", "120.0"), ("stage", "delivery")))] == 2
-    assert got[("callpipe_end_to_end_latency_seconds_sum", (("stage", "delivery"),))] == 132
+    assert moved[(bucket, (("le", "60.0"), ("stage", "delivery")))] == 0
+    assert moved[(bucket, (("le", "120.0"), ("stage", "delivery")))] == 1  # published to acked: 120 s
+    assert moved[("callpipe_end_to_end_latency_seconds_sum", (("stage", "delivery"),))] == 120
+    deferred = next(iter(broker.registry.entries(QueueName.RESULTS, "deferred")))
+    assert deferred.name == "a.json"
+    assert stage.processed == 1
+
+
+def test_attempt_outcomes_are_checked() -> None:
+    m = metrics.StageMetrics("delivery", delivers=True)
     with pytest.raises(ValueError, match="unknown attempt outcome"):
         m.record_attempt("ok")
     with pytest.raises(RuntimeError):
@@ -91,7 +118,8 @@ def test_for_stage_is_one_object_per_stage() -> None:
 
 
 def test_pipeline_exposition_merges_every_stage_once_per_family(cfg: Config) -> None:
-    processor, delivery, intake = (metrics.StageMetrics(n) for n in ("processor", "delivery", "intake"))
+    processor, intake = (metrics.StageMetrics(n) for n in ("processor", "intake"))
+    delivery = metrics.StageMetrics("delivery", delivers=True)
     processor.bind(type("Counts", (), {"processed": 40, "failed": 2})())
     delivery.bind(type("Counts", (), {"processed": 38, "failed": 1})())
     delivery.record_attempt("delivered")
@@ -112,7 +140,7 @@ def test_pipeline_exposition_merges_every_stage_once_per_family(cfg: Config) -> 
 
 
 def test_readers_never_see_a_half_written_textfile(cfg: Config) -> None:
-    m = metrics.StageMetrics("delivery")
+    m = metrics.StageMetrics("delivery", delivers=True)
     path = m.write_textfile(cfg.data_dir)
     families = type_lines(path.read_text())
     done = threading.Event()

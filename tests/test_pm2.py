@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from stages.sink import WebhookSink
+from devtools.sink import WebhookSink
 from tests.conftest import ROOT, wait_for
 from tests.test_supervisord import STAGES, delivered, drop, transcript
 

@@ -12,11 +12,11 @@ import orjson
 import pytest
 
 from analysis import AnalysisSettings, Analyzer
+from daemon.brokers.file.layout import ensure
 from daemon.config import Config, load_config
-from daemon.layout import ensure
 from daemon.runner import StartupError
+from integrations.webhooks import webhook_id
 from stages.processor import ProcessorStage
-from stages.webhooks import webhook_id
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "transcripts"
 TIMED = "call-18882175837982271.json"
@@ -26,7 +26,7 @@ UNTIMED = "call-18882175837982275.json"  # a vendor export without per-turn time
 @pytest.fixture
 def cfg(tmp_path: Path) -> Config:
     cfg = load_config({"DATA_DIR": str(tmp_path / "data"), "RETENTION_DAYS": "0"}, env_file=None)
-    ensure(cfg)
+    ensure(cfg.data_dir)
     return cfg
 
 
@@ -99,12 +99,20 @@ def test_reprocessing_keeps_the_webhook_id_and_a_changed_call_gets_a_new_one(cfg
     again = result(cfg, TIMED)
     assert again["webhook_id"] == first["webhook_id"] and again["payload"] == first["payload"]
 
+    assert again["processed_at"] == first["processed_at"]  # the waiting result was not published twice
+    dead = cfg.data_dir / "dead" / "results"
+    assert list(dead.iterdir()) == []
+
     changed = orjson.loads(raw)
     changed["end_time"] = "2025-10-02 14:29:30"  # two minutes longer: a different payload
     drop(cfg, TIMED, orjson.dumps(changed))
     run_until_idle(stage)
-    assert result(cfg, TIMED)["payload"]["duration"] != first["payload"]["duration"]
-    assert result(cfg, TIMED)["webhook_id"] != first["webhook_id"]
+    # A different result of the same name never overwrites the one waiting: it is kept beside it.
+    assert result(cfg, TIMED)["webhook_id"] == first["webhook_id"]
+    kept = orjson.loads((dead / TIMED).read_bytes())
+    assert kept["payload"]["duration"] != first["payload"]["duration"]
+    assert kept["webhook_id"] != first["webhook_id"]
+    assert "already waits" in (dead / f"{TIMED}.reason").read_text()
 
 
 def test_bad_transcripts_go_to_dead_letter_with_a_reason_and_the_stage_goes_on(cfg, stage) -> None:

@@ -1,4 +1,8 @@
-"""The queue on the real filesystem, in one process: every transition and every bad input."""
+"""The file backend's queue on the real filesystem, in one process: every transition and every bad input.
+
+The behaviour every backend shares is in tests/test_broker_contract.py; this file holds what is
+particular to folders: names, links, half-written files, owners, temp files, pruning.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,16 @@ import orjson
 import pytest
 
 from daemon import fsutil
+from daemon.broker import Envelope, Published
+from daemon.brokers.file.layout import ensure, folders
+from daemon.brokers.file.queue import FileQueue
 from daemon.clock import FakeClock
 from daemon.config import Config
-from daemon.queue import FileQueue
 
 
-def make_queue(cfg: Config, clock: FakeClock | None = None, **kw: object) -> FileQueue:
-    q = FileQueue(cfg, "transcripts", "processing", "done/transcripts", clock=clock or FakeClock(), watch=False, **kw)
+def make_queue(cfg: Config, clock: FakeClock | None = None) -> FileQueue:
+    ensure(cfg.data_dir)
+    q = FileQueue(cfg, folders(cfg.data_dir, "transcripts"), clock=clock or FakeClock(), watch=False)
     q.start()
     return q
 
@@ -36,16 +43,16 @@ def reason_of(cfg: Config, name: str) -> str:
     return (cfg.data_dir / "dead" / "transcripts" / f"{name}.reason").read_text()
 
 
-def test_put_claim_complete_moves_through_each_folder(cfg: Config) -> None:
+def test_publish_claim_ack_moves_through_each_folder(cfg: Config) -> None:
     q = make_queue(cfg)
-    q.put("call-1.json", b'{"call_ref_id": "abc"}')
+    assert q.publish("call-1.json", b'{"call_ref_id": "abc"}') is Published.NEW
     task = q.claim()
     assert task is not None
     assert task.name == "call-1.json" and task.call_id == "abc" and task.doc == {"call_ref_id": "abc"}
     assert task.path.parent == cfg.data_dir / "processing"
     assert task.path.name == f"call-1.json@{fsutil.owner_tag()}"
     assert not (cfg.data_dir / "transcripts" / "call-1.json").exists()
-    q.complete(task)
+    task.ack()
     assert (cfg.data_dir / "done" / "transcripts" / "call-1.json").read_bytes() == b'{"call_ref_id": "abc"}'
     assert list((cfg.data_dir / "processing").iterdir()) == []
     assert q.claim() is None
@@ -58,7 +65,7 @@ def test_claims_roughly_first_in_first_out(cfg: Config) -> None:
     order = []
     while (task := q.claim()) is not None:
         order.append(task.name)
-        q.complete(task)
+        task.ack()
     assert order == ["t4.json", "t3.json", "t2.json", "t1.json", "t0.json"]
 
 
@@ -136,29 +143,77 @@ def test_half_written_file_waits_instead_of_dying(cfg: Config) -> None:
     assert task is not None and task.call_id == "slow"
 
 
-def test_defer_hides_until_due_then_returns(cfg: Config) -> None:
+def test_defer_hides_until_due_then_returns_with_its_envelope_apart_from_the_body(cfg: Config) -> None:
     clock = FakeClock()
     q = make_queue(cfg, clock)
-    q.put("d.json", b'{"n": 1}')
+    q.publish("d.json", b'{"n": 1}')
     task = q.claim()
     assert task is not None
-    q.defer(task, clock.now() + 60, data=b'{"n": 2}')
-    assert (cfg.data_dir / "deferred" / "transcripts" / "d.json").stat().st_mtime == pytest.approx(clock.now() + 60)
+    task.defer(clock.now() + 60, Envelope(attempts=3, last_error="HTTP 503"))
+    deferred = cfg.data_dir / "deferred" / "transcripts" / "d.json"
+    assert deferred.stat().st_mtime == pytest.approx(clock.now() + 60)
+    assert deferred.read_bytes() == b'{"n": 1}'  # the body is never rewritten
+    (kept,) = (cfg.data_dir / "state" / "envelopes" / "transcripts").iterdir()
+    assert kept.name == f"{deferred.stat().st_ino}.json"
     clock.advance(30)
     assert q.claim() is None
     clock.advance(31)
     again = q.claim()
-    assert again is not None and again.doc == {"n": 2}
+    assert again is not None and again.body == b'{"n": 1}'
+    assert (again.envelope.attempts, again.envelope.last_error) == (3, "HTTP 503")
+    again.ack()
+    assert list((cfg.data_dir / "state" / "envelopes" / "transcripts").iterdir()) == []
+
+
+def test_a_copy_of_a_deferred_task_starts_with_a_fresh_envelope(cfg: Config) -> None:
+    """Replay is a copy: a new file, a new inode, no borrowed delivery record."""
+    clock = FakeClock()
+    q = make_queue(cfg, clock)
+    q.publish("d.json", b"{}")
+    task = q.claim()
+    assert task is not None
+    task.defer(clock.now() + 3600, Envelope(attempts=9))
+    deferred = cfg.data_dir / "deferred" / "transcripts" / "d.json"
+    (cfg.data_dir / "transcripts" / "copy.json").write_bytes(deferred.read_bytes())
+    q.rescan()
+    copy = q.claim()
+    assert copy is not None and copy.name == "copy.json" and copy.envelope.attempts == 0
+
+
+def test_a_due_time_far_ahead_counts_as_due_now(cfg: Config) -> None:
+    """Saved when the wall clock was hours ahead (then stepped back): not a wait of hours."""
+    clock = FakeClock()
+    q = make_queue(cfg, clock)
+    q.publish("late.json", b"{}")
+    task = q.claim()
+    assert task is not None
+    task.defer(clock.now() + 30)
+    deferred = cfg.data_dir / "deferred" / "transcripts" / "late.json"
+    os.utime(deferred, (clock.now() + 2 * 86400,) * 2)
+    clock.advance(cfg.rescan_seconds)
+    again = q.claim()
+    assert again is not None and again.name == "late.json"
+
+
+def test_publish_never_overwrites_a_waiting_task(cfg: Config) -> None:
+    q = make_queue(cfg)
+    assert q.publish("same.json", b'{"v": 1}') is Published.NEW
+    assert q.publish("same.json", b'{"v": 1}') is Published.DUPLICATE
+    assert q.publish("same.json", b'{"v": 2}') is Published.CONFLICT
+    assert (cfg.data_dir / "transcripts" / "same.json").read_bytes() == b'{"v": 1}'
+    dead = cfg.data_dir / "dead" / "transcripts"
+    assert (dead / "same.json").read_bytes() == b'{"v": 2}'
+    assert "already waits" in reason_of(cfg, "same.json")
 
 
 def test_promote_all_deferred_now(cfg: Config) -> None:
     clock = FakeClock()
     q = make_queue(cfg, clock)
     for i in range(3):
-        q.put(f"d{i}.json", b"{}")
+        q.publish(f"d{i}.json", b"{}")
         task = q.claim()
         assert task is not None
-        q.defer(task, clock.now() + 3600)
+        task.defer(clock.now() + 3600)
     assert q.promote_deferred(all_now=True) == 3
     assert sorted(p.name for p in (cfg.data_dir / "transcripts").iterdir()) == [
         "d0.json",
@@ -183,7 +238,7 @@ def test_recover_returns_a_dead_owners_task_and_leaves_a_live_ones(cfg: Config) 
     dead_proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
     dead_pid = int(dead_proc.stdout)
     processing = cfg.data_dir / "processing"
-    processing.mkdir(parents=True)
+    processing.mkdir(parents=True, exist_ok=True)
     (processing / f"orphan.json@p{dead_pid}-12345").write_bytes(b"{}")
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
@@ -229,9 +284,10 @@ def test_done_folder_is_pruned_after_retention(cfg: Config) -> None:
     assert [p.name for p in done.iterdir()] == ["new.json"]
 
 
-def test_put_refuses_unsafe_names(cfg: Config) -> None:
+def test_publish_refuses_unsafe_names(cfg: Config) -> None:
     q = make_queue(cfg)
     for name in ("../escape.json", ".hidden", "a/b.json", ""):
         with pytest.raises(ValueError):
-            q.put(name, b"{}")
-    assert orjson.loads(q.put("ok.json", b'{"a": 1}').read_bytes()) == {"a": 1}
+            q.publish(name, b"{}")
+    q.publish("ok.json", b'{"a": 1}')
+    assert orjson.loads((cfg.data_dir / "transcripts" / "ok.json").read_bytes()) == {"a": 1}

@@ -8,9 +8,9 @@ import pytest
 from pyfakefs.fake_filesystem import FakeFilesystem
 
 from daemon import fsutil
-from daemon.config import load_config
-from daemon.layout import FOLDERS, QUEUES, ensure
-from daemon.queue import _Index, call_id_of, is_ignored_name
+from daemon.broker import QueueName, call_id_of
+from daemon.brokers.file.layout import ensure, folders, queue_names
+from daemon.brokers.file.queue import _Index, is_ignored_name
 
 
 @pytest.mark.parametrize(
@@ -44,13 +44,18 @@ def test_ignored_names(name: str, ignored: bool) -> None:
 
 
 def test_ensure_creates_the_whole_layout(fs: FakeFilesystem) -> None:
-    cfg = load_config({"DATA_DIR": "/srv/callpipe/data"}, env_file=None)
-    root = ensure(cfg)
-    for sub in FOLDERS:
-        assert (root / sub).is_dir()
-    for inbox, active, done in QUEUES.values():
-        assert {inbox, active, done} <= set(FOLDERS)
-    ensure(cfg)  # idempotent
+    root = ensure(Path("/srv/callpipe/data"))
+    assert sorted(queue_names()) == sorted(q.value for q in QueueName)
+    for queue in queue_names():
+        f = folders(root, queue)
+        for folder in (f.inbox, f.active, f.done, f.deferred, f.dead, f.envelopes):
+            assert folder is None or folder.is_dir()
+    assert [p.name for p in (folders(root, "transcripts").inbox, folders(root, "results").active)] == [
+        "transcripts",
+        "delivering",
+    ]
+    assert folders(root, "intake").inbox is None  # dead letters only
+    ensure(root)  # idempotent
 
 
 def test_unique_path_never_reuses_a_taken_name(fs: FakeFilesystem) -> None:

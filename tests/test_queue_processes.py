@@ -1,4 +1,7 @@
-"""Queue guarantees with real worker processes that we start, signal and kill."""
+"""Queue guarantees with real worker processes that we start, signal and kill (file backend).
+
+Counted through the broker's registry, so the same checks read any backend's state.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from daemon.broker import QueueName, State
+from daemon.brokers.file import FileBroker
+from daemon.brokers.file.layout import folders
+from daemon.brokers.file.queue import FileQueue
 from daemon.config import Config
-from daemon.queue import FileQueue
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.slow
@@ -26,9 +32,9 @@ def worker_env(cfg: Config, log: Path, **extra: str) -> dict[str, str]:
 
 
 def fill(cfg: Config, n: int, prefix: str = "t") -> None:
-    q = FileQueue(cfg, "transcripts", "processing", "done/transcripts", watch=False)
+    broker = FileBroker(cfg)
     for i in range(n):
-        q.put(f"{prefix}{i:05d}.json", b'{"call_ref_id": "%d"}' % i)
+        broker.publish(QueueName.TRANSCRIPTS, f"{prefix}{i:05d}.json", b'{"call_ref_id": "%d"}' % i)
 
 
 def events(log: Path) -> collections.Counter[tuple[str, str]]:
@@ -36,8 +42,20 @@ def events(log: Path) -> collections.Counter[tuple[str, str]]:
     return collections.Counter((line.split()[0], line.split()[1]) for line in lines if line)
 
 
+_STATES = {
+    "transcripts": State.WAITING,
+    "processing": State.ACTIVE,
+    "done/transcripts": State.DONE,
+}
+
+
 def folder(cfg: Config, name: str) -> list[str]:
-    return sorted(p.name for p in (cfg.data_dir / name).iterdir())
+    """The task names of the transcripts queue in the state this folder holds."""
+    return sorted(e.name for e in FileBroker(cfg).registry.entries(QueueName.TRANSCRIPTS, _STATES[name]))
+
+
+def intruder(cfg: Config) -> FileQueue:
+    return FileQueue(cfg, folders(cfg.data_dir, QueueName.TRANSCRIPTS), watch=False)
 
 
 def test_four_workers_drain_2000_tasks_exactly_once(cfg: Config, tmp_path: Path, spawn: Spawn) -> None:
@@ -79,9 +97,9 @@ def test_live_workers_task_is_never_stolen(cfg: Config, tmp_path: Path, spawn: S
     assert wait_for(lambda: ("begin", "t00000.json") in events(log))
     rival_log = tmp_path / "rival.log"
     rival = spawn(WORKER, env=worker_env(cfg, rival_log, RESCAN_SECONDS="0.1"))
-    intruder = FileQueue(cfg, "transcripts", "processing", "done/transcripts", watch=False)
+    rival_queue = intruder(cfg)
     for _ in range(10):
-        assert intruder.recover() == 0
+        assert rival_queue.recover() == 0
         time.sleep(0.1)
     assert wait_for(lambda: folder(cfg, "done/transcripts") == ["t00000.json"])
     for w in (busy, rival):
@@ -115,8 +133,7 @@ def test_second_signal_exits_at_once_and_the_task_stays_recoverable(cfg: Config,
     assert w.wait(timeout=10) != 0
     assert time.monotonic() - started < 5
     assert len(folder(cfg, "processing")) == 1
-    q = FileQueue(cfg, "transcripts", "processing", "done/transcripts", watch=False)
-    assert q.recover() == 1
+    assert intruder(cfg).recover() == 1
     assert folder(cfg, "transcripts") == ["t00000.json"]
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.cli import main as cli_main
-from stages.sink import WebhookSink
+from cli.main import main as cli_main
+from devtools.sink import WebhookSink
 from tests.conftest import wait_for
 
 
@@ -56,19 +56,20 @@ def test_by_the_ids_inside_newest_match_wins(data_dir: Path) -> None:
     assert (data_dir / "transcripts/upload-2.json").read_bytes() == newer
 
 
-def test_deliver_only_requeues_the_result_without_its_delivery_record(data_dir: Path) -> None:
+def test_deliver_only_requeues_the_result_as_it_was_with_a_fresh_delivery_record(data_dir: Path) -> None:
     doc = {
         "payload": {"id": "bot_777", "call_ref_id": "777"},
         "webhook_id": "msg_2abc",
         "processed_at": "2025-10-02T14:27:35+05:30",
-        "_delivery": {"attempts": 4, "deferrals": 2, "first_attempt_at": 1.0},
     }
     put(data_dir / "done/results/call-777.json", doc)
     for call_id in ("777", "bot_777", "msg_2abc"):
         assert replay("--deliver-only", call_id) == 0
-        queued = json.loads((data_dir / "results/call-777.json").read_text())
-        assert queued == {k: v for k, v in doc.items() if k != "_delivery"}
-        (data_dir / "results/call-777.json").unlink()
+        queued = data_dir / "results/call-777.json"
+        assert json.loads(queued.read_text()) == doc
+        # A copy: a new file, so no envelope of an earlier delivery applies to it.
+        assert queued.stat().st_ino != (data_dir / "done/results/call-777.json").stat().st_ino
+        queued.unlink()
     assert files(data_dir / "transcripts") == []
 
 

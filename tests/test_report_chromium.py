@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.cli import main as cli_main
+from cli.main import main as cli_main
 from tests.test_stats import write_dataset
 
 pytestmark = pytest.mark.slow  # two Chromium runs

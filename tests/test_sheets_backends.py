@@ -17,7 +17,7 @@ import pytest
 
 from daemon.clock import FakeClock
 from daemon.config import load_config
-from stages.sheets import SEED_COLUMNS, Lead, LeadSheet, SheetError, SheetWriter, open_sheet
+from integrations.sheets import SEED_COLUMNS, Lead, LeadSheet, SheetError, SheetWriter, open_sheet
 from tests.fakes.sheets_server import SheetsServer, write_service_account
 
 Grid = list[list[str]]

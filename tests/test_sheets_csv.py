@@ -12,7 +12,7 @@ from pathlib import Path
 import filelock
 import pytest
 
-from stages.sheets import SEED_COLUMNS, CsvSheet, SheetError
+from integrations.sheets import SEED_COLUMNS, CsvSheet, SheetError
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER_LINE = ",".join(SEED_COLUMNS).encode() + b"\r\n"
@@ -83,7 +83,7 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from stages.sheets import CsvSheet
+    from integrations.sheets import CsvSheet
 
     path, column, tag, go = Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4])
     sheet = CsvSheet(path)

@@ -7,9 +7,9 @@ import random
 import pytest
 
 from daemon.clock import FakeClock
-from stages.sheets.model import SEED_COLUMNS, Layout, Lead, SheetError, canonical_header, header_key
-from stages.sheets.ratelimit import TokenBucket
-from stages.sheets.retry import RetryPolicy, run_with_retry
+from integrations.sheets.model import SEED_COLUMNS, Layout, Lead, SheetError, canonical_header, header_key
+from integrations.sheets.ratelimit import TokenBucket
+from integrations.sheets.retry import RetryPolicy, run_with_retry
 
 
 def test_headers_match_whatever_the_case_and_spacing() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from stages import webhooks
-from stages.sink import WebhookSink
+from devtools.sink import WebhookSink
+from integrations import webhooks
 from tests.conftest import wait_for
 
 SECRET = "whsec_" + base64.b64encode(b"sink-test-secret-of-32-bytes....").decode()

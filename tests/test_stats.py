@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.cli import main as cli_main
-from daemon.stats.times import parse_since
+from cli.main import main as cli_main
+from cli.stats.times import parse_since
 
 TZ = ZoneInfo("Asia/Kolkata")
 FIELD_LABELS = {
@@ -197,7 +197,7 @@ def test_seven_metrics_match_hand_computed_values(data_dir: Path, capsys: pytest
     # 6 + 3 + 2 + 1 + 2 + 2 calls; the stale duplicates and September calls are not among them.
     assert doc["calls"] == 16
     assert doc["duplicates"] == 2
-    assert [u["file"].rsplit("/", 1)[1] for u in doc["unreadable"]] == ["broken.json"]
+    assert [u["file"].rsplit(" ", 1)[1] for u in doc["unreadable"]] == ["broken.json"]
     assert (doc["first_start"], doc["last_start"]) == ("2025-10-02 10:00:00", "2025-10-02 12:30:00")
 
     # 1. Only the six "complete" calls have all three fields verified: 6 / 16.

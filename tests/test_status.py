@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from cli.main import main as cli_main
 from daemon import fsutil
-from daemon.cli import main as cli_main
 from tests.conftest import wait_for
 
 
@@ -91,7 +91,7 @@ def test_a_stale_queue_fails_the_check(
     assert (transcripts["waiting"], transcripts["stale"]) == (2, True)
     assert 699 < transcripts["oldest_age"] < 720
     assert (results["waiting"], results["stale"]) == (1, False)
-    assert doc["problems"] == ["transcripts/: the oldest waiting task is 11m40s old (STATUS_MAX_QUEUE_AGE is 10m00s)"]
+    assert doc["problems"] == ["transcripts: the oldest waiting task is 11m40s old (STATUS_MAX_QUEUE_AGE is 10m00s)"]
 
     monkeypatch.setenv("STATUS_MAX_QUEUE_AGE", "15m")  # the same folder under a looser limit
     code, doc = status(capsys)
@@ -121,11 +121,26 @@ def test_counts_of_claims_deferrals_and_dead_letters(data_dir: Path, capsys: pyt
         "next_retry_in": None,
         "dead": 0,
         "done": 0,
+        "stray": [],
     }
     results = doc["queues"]["results"]
     assert (results["deferred"], results["dead"], results["done"]) == (1, 2, 1)
     assert 290 < results["next_retry_in"] <= 300
     assert doc["dead_letters"] == {"intake": 1, "results": 2, "transcripts": 0}
+
+
+def test_a_stray_folder_is_a_note_not_a_task_and_never_blocks_status(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (data_dir / "transcripts/oops").mkdir()
+    os.utime(data_dir / "transcripts/oops", (time.time() - 7200,) * 2)
+    os.mkfifo(data_dir / "results/pipe")
+    code, doc = status(capsys)
+    assert code == 0
+    assert doc["queues"]["transcripts"]["waiting"] == 0
+    assert doc["queues"]["transcripts"]["stray"] == ["transcripts/oops is a directory"]
+    assert doc["queues"]["results"]["stray"] == ["results/pipe is a FIFO"]
+    assert len(doc["notes"]) == 2
 
 
 def test_stalled_heartbeat_of_a_live_process_fails(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -138,7 +153,37 @@ def test_stalled_heartbeat_of_a_live_process_fails(data_dir: Path, capsys: pytes
     assert doc["stages"]["processor"]["state"] == "alive"
     assert doc["stages"]["delivery"]["state"] == "stalled"
     assert doc["stages"]["delivery"]["last_error"] == error
-    assert len(doc["problems"]) == 1 and doc["problems"][0].startswith("delivery: stalled, heartbeat 30s old")
+    assert len(doc["problems"]) == 1
+    assert doc["problems"][0].startswith(f"delivery (pid {os.getpid() + 1}): stalled, heartbeat 30s old")
+
+
+def test_one_stalled_worker_fails_the_check_beside_a_live_sibling(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two delivery workers, one paused (SIGSTOP): its task is stuck even though delivery as a whole lives."""
+    me = fsutil.owner_tag()
+    write_beat(data_dir, "delivery", me, time.time(), pid=os.getpid())
+    held = {"name": "call-7.json", "call_id": "call-7", "since": time.time() - 60}
+    write_beat(data_dir, "delivery", me, time.time() - 60, pid=os.getpid() + 1, task=held)
+    code, doc = status(capsys)
+    assert code == 1
+    assert doc["stages"]["delivery"]["state"] == "alive"
+    assert any(p.startswith(f"delivery (pid {os.getpid() + 1}): stalled") for p in doc["problems"])
+
+
+def test_environment_problems_and_long_held_tasks_fail_the_check(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    me = fsutil.owner_tag()
+    write_beat(
+        data_dir, "processor", me, time.time(), pid=os.getpid(), problem="results/ not writable (permission denied)"
+    )
+    held = {"name": "call-8.json", "call_id": "call-8", "since": time.time() - 3600}
+    write_beat(data_dir, "delivery", me, time.time(), pid=os.getpid() + 1, task=held)
+    code, doc = status(capsys)
+    assert code == 1
+    assert f"processor (pid {os.getpid()}): results/ not writable (permission denied)" in doc["problems"]
+    assert any("has held call-8.json for 1h00m" in p for p in doc["problems"])
 
 
 def test_expect_turns_not_running_into_a_failure(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -170,7 +215,7 @@ def test_text_output_names_the_problem(data_dir: Path, capsys: pytest.CaptureFix
     lines = [" ".join(line.split()) for line in out.splitlines()]
     assert "results 1 3h00m ! 0 0 0 - 0 0" in lines
     assert "processor not running - - - - -" in lines
-    assert "problem: results/: the oldest waiting task is 3h00m old (STATUS_MAX_QUEUE_AGE is 10m00s)" in lines
+    assert "problem: results: the oldest waiting task is 3h00m old (STATUS_MAX_QUEUE_AGE is 10m00s)" in lines
     assert lines[-1] == "status: UNHEALTHY (1 problems)"
 
 
@@ -195,7 +240,7 @@ def test_a_real_stage_alive_then_killed_then_stopped(
     assert code == 1
     assert doc["stages"]["delivery"]["state"] == "dead"
     assert doc["problems"] == [
-        f"delivery: dead, pid {proc.pid} exited without removing its heartbeat (crashed or killed)"
+        f"delivery (pid {proc.pid}): dead, exited without removing its heartbeat (crashed or killed, not restarted)"
     ]
 
     proc = spawn(["-m", "daemon", "--env-file", "/nonexistent/.env", "run", "delivery"], env=env)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from stages.sink import WebhookSink
+from devtools.sink import WebhookSink
 from tests.conftest import ROOT, wait_for
 
 STAGES = ("dialer", "intake", "processor", "delivery")

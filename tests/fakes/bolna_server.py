@@ -1,4 +1,4 @@
-"""Misbehaving Bolna endpoints for tests; the well-behaved one is stages.bolna.simulator.
+"""Misbehaving Bolna endpoints for tests; the well-behaved one is devtools.simulator.
 
 ScriptedBolna answers each request with the next scripted response and records what it got
 (and, through `on_request`, what the caller had on disk at that instant). StallingServer
@@ -19,8 +19,8 @@ import orjson
 from flask import Flask, Response, request
 
 from daemon.config import Secret
-from stages.bolna.serving import BackgroundServer
-from stages.bolna.simulator import BolnaSimulator
+from devtools.simulator import BolnaSimulator
+from integrations.serving import BackgroundServer
 
 
 @dataclass

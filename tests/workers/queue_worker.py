@@ -1,7 +1,8 @@
-"""A stand-in stage for the queue's process tests: records each task, optionally slowly.
+"""A stand-in stage for the broker's process tests: records each task, optionally slowly.
 
-Run as `python -m tests.workers.queue_worker LOGFILE` with DATA_DIR set; WORK_SECONDS makes
-each task take that long, so a test can kill the worker in the middle of one.
+Run as `python -m tests.workers.queue_worker` with DATA_DIR (and BROKER, NATS_URL ...) set and
+WORKER_LOG naming its log; WORK_SECONDS makes each task take that long, so a test can kill
+the worker in the middle of one.
 """
 
 from __future__ import annotations
@@ -11,25 +12,24 @@ import sys
 import time
 
 from daemon import logs
+from daemon.broker import Message, QueueName
 from daemon.config import load_config
-from daemon.queue import Task
 from daemon.runner import run_one
 from daemon.stage import QueueStage
-from stages import STAGES
 
 
 class RecordingStage(QueueStage):
     name = "testworker"
-    queue_name = "transcripts"
+    queue_name = QueueName.TRANSCRIPTS
     idle_wait = 0.05
 
-    def handle(self, task: Task) -> None:
+    def handle(self, message: Message) -> None:
         log_path = os.environ["WORKER_LOG"]
         pid = os.getpid()
-        _append(log_path, f"begin {task.name} {pid}\n")
+        _append(log_path, f"begin {message.name} {pid}\n")
         time.sleep(float(os.environ.get("WORK_SECONDS", "0")))
-        self.queue.complete(task)
-        _append(log_path, f"done {task.name} {pid}\n")
+        message.ack()
+        _append(log_path, f"done {message.name} {pid}\n")
 
 
 def _append(path: str, line: str) -> None:
@@ -41,7 +41,6 @@ def _append(path: str, line: str) -> None:
 
 
 if __name__ == "__main__":
-    STAGES["testworker"] = "tests.workers.queue_worker:RecordingStage"
     cfg = load_config(env_file=None)
     logs.configure("testworker", cfg.log_format, cfg.log_level)
-    sys.exit(run_one("testworker", cfg))
+    sys.exit(run_one(RecordingStage, cfg))

@@ -1,0 +1,241 @@
+"""Every change to a call's state, and the transcript task that a finished call produces.
+
+Both the dialer (dial results, reconciliation) and the intake (webhooks, grace timers) go
+through this class, so the rules live in one place:
+- events are upserted by execution id, never moving a call backwards (see statuses.py);
+- a call's first terminal status publishes exactly one transcript task, the raw execution
+  body, named <execution id>.json. The call state says "writing" before it is published and
+  "written" after. When a crash or a full disk stops it in between, the next terminal event
+  for the call (or the next start, in `recover`) finishes the job, unless the task is
+  already in the transcripts queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from calls.phones import lead_key, to_e164
+from calls.statuses import CALL_DISCONNECTED, is_terminal
+from calls.store import Attempt, CallStore, LeadCalls
+from daemon.broker import Broker, QueueName
+from daemon.clock import Clock
+from daemon.config import Config
+from daemon.logs import task
+from integrations.bolna.events import ExecutionEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Applied:
+    execution_id: str
+    lead_key: str
+    status: str  # the call's status after the event
+    accepted: bool  # False: a stale (out-of-order) event; nothing but the index changed
+    task_written: bool
+    disconnected_at: float | None  # set while the call waits for `completed` after hanging up
+
+
+class CallTracker:
+    def __init__(self, cfg: Config, store: CallStore, clock: Clock, broker: Broker) -> None:
+        self.store = store
+        self.clock = clock
+        self.region = cfg.phone_region
+        self.broker = broker
+
+    # -- events (webhooks and GET /executions) ------------------------------------------
+
+    def apply(self, body: Any) -> Applied:
+        """Upsert one execution body. Raises BadEventError for a body that can never apply."""
+        event = ExecutionEvent.from_body(body)
+        now = self.clock.now()
+        with self.store.locked():
+            key, phone = self._lead_for(event)
+            with self.store.edit(key, phone) as lead:
+                attempt = lead.attempt_for(event.execution_id, event.attempt_ref, now)
+                accepted = attempt.advance(event.status, now)
+                if accepted:
+                    self.store.link(event.execution_id, key, event.body)
+                elif self.store.lead_of(event.execution_id) is None:
+                    self.store.link(event.execution_id, key)
+                if event.status == CALL_DISCONNECTED and attempt.disconnected_at is None:
+                    attempt.disconnected_at = now
+                written = False
+                if accepted and is_terminal(attempt.status) and not attempt.transcript_task:
+                    self._write_task(lead, attempt, event.body)
+                    written = True
+                elif is_terminal(attempt.status) and attempt.transcript_task == "writing":
+                    written = self._finish_task(lead, attempt)
+        outcome = "applied" if accepted else "stale"
+        log.info("%s -> %s (%s)", event.status, attempt.status, outcome, extra=task(event.execution_id, outcome))
+        waiting = attempt.disconnected_at if attempt.is_open and not attempt.transcript_task else None
+        return Applied(event.execution_id, key, attempt.status, accepted, written, waiting)
+
+    def _lead_for(self, event: ExecutionEvent) -> tuple[str, str]:
+        """By execution id (the dialer recorded it), else by the customer's number."""
+        key = self.store.lead_of(event.execution_id)
+        if key is not None:
+            known = self.store.load(key)
+            return key, known.phone if known else event.customer_phone
+        e164 = to_e164(event.customer_phone, self.region)
+        if e164 is not None:
+            return lead_key(e164), e164
+        return f"unmatched-{event.execution_id}"[:128], event.customer_phone
+
+    # -- the dialer's side ----------------------------------------------------------------
+
+    def mark_initiated(self, key: str, phone: str, attempt_id: str, execution_id: str) -> str:
+        """Bolna queued the call: remember its id. Returns the call's status now (a webhook
+        may already have moved it further)."""
+        now = self.clock.now()
+        with self.store.edit(key, phone) as lead:
+            attempt = lead.by_attempt(attempt_id)
+            if attempt is None:
+                raise LookupError(f"attempt {attempt_id} vanished from lead {key}")
+            if self.store.lead_of(execution_id) is None:
+                self.store.link(execution_id, key)
+            if attempt.execution_id and attempt.execution_id != execution_id:
+                # It adopted another call's webhook (say, an inbound call from the same number in
+                # the same instant). Both stay tracked: this call's events get their own attempt.
+                log.warning(
+                    "attempt %s already follows %s",
+                    attempt_id,
+                    attempt.execution_id,
+                    extra=task(execution_id, "adopted-elsewhere"),
+                )
+                return attempt.status
+            attempt.execution_id = execution_id
+            attempt.advance("initiated", now)
+            return attempt.status
+
+    def record_dial_error(
+        self, key: str, phone: str, attempt_id: str, note: str, *, counted: bool, call_may_exist: bool
+    ) -> None:
+        """The dial request failed. If the call may exist anyway, the attempt stays open
+        (no second dial) until webhooks or reconciliation settle it."""
+        now = self.clock.now()
+        with self.store.edit(key, phone) as lead:
+            attempt = lead.by_attempt(attempt_id)
+            if attempt is None:
+                return
+            attempt.note = note
+            if call_may_exist:
+                return
+            attempt.counted = counted
+            attempt.advance("failed", now)
+
+    def release(self, key: str, phone: str, attempt_id: str, note: str, *, status: str | None = None) -> None:
+        """Stop waiting for a call that never reported a final status (reconciliation)."""
+        now = self.clock.now()
+        with self.store.edit(key, phone) as lead:
+            attempt = lead.by_attempt(attempt_id)
+            if attempt is None or not attempt.is_open:
+                return
+            attempt.note = note
+            if status is not None and attempt.advance(status, now):
+                return
+            attempt.released = note
+            attempt.ended_at = now
+
+    # -- the intake's side ----------------------------------------------------------------
+
+    def close_after_grace(self, execution_id: str, fresh: dict[str, Any] | None) -> bool:
+        """`completed` never came: write the transcript task from the freshest body known.
+        Returns True when a task was written here."""
+        if fresh is not None and is_terminal(str(fresh.get("status", ""))):
+            return self.apply(fresh).task_written
+        with self.store.locked():
+            key = self.store.lead_of(execution_id)
+            lead = self.store.load(key) if key else None
+            if lead is None or key is None:
+                return False
+            with self.store.edit(key, lead.phone) as lead:
+                attempt = lead.by_execution(execution_id)
+                if attempt is None or attempt.transcript_task or not attempt.is_open:
+                    return False
+                if fresh is not None:
+                    self.store.link(execution_id, key, fresh)
+                known = self.store.execution(execution_id) or {}
+                body = known.get("body")
+                if not isinstance(body, dict):
+                    return False
+                attempt.note = "no 'completed' from Bolna within the grace period; processed as it stood"
+                self._write_task(lead, attempt, body)
+        log.warning("completed never came; transcript task written", extra=task(execution_id, "grace"))
+        return True
+
+    def awaiting_completion(self) -> dict[str, float]:
+        """Execution id -> when it disconnected, for calls still waiting for `completed`."""
+        leads, _ = self.store.leads()
+        return {
+            a.execution_id: a.disconnected_at
+            for lead in leads.values()
+            for a in lead.attempts
+            if a.disconnected_at is not None and a.is_open and not a.transcript_task and a.execution_id
+        }
+
+    def awaiting_results(self) -> set[str]:
+        """Executions whose transcript went to processing and whose result is not in the sheet."""
+        leads, _ = self.store.leads()
+        return {
+            a.execution_id
+            for lead in leads.values()
+            for a in lead.attempts
+            if a.transcript_task == "written" and not a.result_synced and a.execution_id
+        }
+
+    def mark_result_synced(self, execution_id: str) -> None:
+        key = self.store.lead_of(execution_id)
+        lead = self.store.load(key) if key else None
+        if lead is None or key is None:
+            return
+        with self.store.edit(key, lead.phone) as lead:
+            attempt = lead.by_execution(execution_id)
+            if attempt is not None:
+                attempt.result_synced = True
+
+    # -- transcript tasks -----------------------------------------------------------------
+
+    def _write_task(self, lead: LeadCalls, attempt: Attempt, body: dict[str, Any]) -> None:
+        attempt.transcript_task = "writing"
+        self.store.save(lead)
+        # A failure here (a full disk) leaves "writing" on disk and raises: the webhook gets a
+        # 5xx, and Bolna's next delivery, or the next start, finishes the job.
+        self.broker.publish(QueueName.TRANSCRIPTS, f"{attempt.execution_id}.json", orjson.dumps(body))
+        attempt.transcript_task = "written"
+        log.info("transcript task written", extra=task(attempt.execution_id, "transcript"))
+
+    def _finish_task(self, lead: LeadCalls, attempt: Attempt) -> bool:
+        """A task left at "writing" by a crash or a full disk: published now, unless it made it."""
+        if self._task_exists(attempt.execution_id):
+            attempt.transcript_task = "written"
+            return False
+        body = (self.store.execution(attempt.execution_id) or {}).get("body")
+        if not isinstance(body, dict):
+            return False
+        self._write_task(lead, attempt, body)
+        log.warning("finished a transcript task that had been interrupted", extra=task(attempt.execution_id, "resumed"))
+        return True
+
+    def recover(self) -> int:
+        """Finish transcript tasks a crash interrupted between "writing" and "written"."""
+        finished = 0
+        with self.store.locked():
+            leads, _ = self.store.leads()
+            for lead in leads.values():
+                for attempt in lead.attempts:
+                    if attempt.transcript_task != "writing":
+                        continue
+                    with self.store.edit(lead.key, lead.phone) as current:
+                        pending = current.by_attempt(attempt.attempt_id)
+                        if pending is not None and pending.transcript_task == "writing":
+                            finished += self._finish_task(current, pending)
+        return finished
+
+    def _task_exists(self, execution_id: str) -> bool:
+        """The transcript task is somewhere in its queue already: waiting, held, done or dead."""
+        return self.broker.registry.locate(QueueName.TRANSCRIPTS, f"{execution_id}.json") is not None

@@ -1,0 +1,149 @@
+"""The file backend (the default): the broker contract on folders under DATA_DIR, no server.
+
+The folders are part of the user's interface: operators `ls`, `cat` and `cp` them, and a
+file copied into `transcripts/` or `results/` is a task like any other (replay is a copy).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from daemon import fsutil
+from daemon.broker import Broker, Consumer, Entry, Published, State
+from daemon.brokers.file.layout import ensure, folders, tmp_dir
+from daemon.brokers.file.problems import unavailable
+from daemon.brokers.file.queue import FileMessage, FileQueue, conflict_reason, keep_dead, publish_into, reason_text
+from daemon.brokers.file.registry import REASON_SUFFIX, FileRegistry, read_regular
+from daemon.clock import SYSTEM_CLOCK, Clock
+from daemon.config import Config
+
+__all__ = ["FileBroker", "read_regular"]
+
+
+class FileConsumer(Consumer):
+    def __init__(self, queue: FileQueue) -> None:
+        self._queue = queue
+        self.queue = queue.name
+        self.wakeup = queue.wakeup
+
+    def receive(self) -> FileMessage | None:
+        return self._queue.claim()
+
+    def depth(self) -> int:
+        return self._queue.depth()
+
+    def promote_all(self) -> int:
+        return self._queue.promote_deferred(all_now=True)
+
+    def release_stranded(self) -> int:
+        return self._queue.release_stranded()
+
+    def close(self) -> None:
+        self._queue.stop()
+
+
+class FileBroker(Broker):
+    def __init__(self, cfg: Config, *, clock: Clock = SYSTEM_CLOCK, watch: bool = True) -> None:
+        # Nothing is created until something is published or consumed: `status` stays read-only.
+        self.cfg = cfg
+        self.root = cfg.data_dir
+        self.clock = clock
+        self.watch = watch
+        self.registry = FileRegistry(self.root)
+        self._ready = False
+        self._lock = threading.Lock()
+        self._queues: dict[str, FileQueue] = {}  # consumed in this process
+
+    def _ensure(self) -> None:
+        if not self._ready:
+            try:
+                ensure(self.root)
+            except OSError as exc:
+                raise unavailable(exc, self.root) from exc
+            self._ready = True
+
+    def consume(self, queue: str) -> FileConsumer:
+        self._ensure()
+        with self._lock:
+            if queue not in self._queues:
+                q = FileQueue(self.cfg, folders(self.root, queue), clock=self.clock, watch=self.watch)
+                q.start()
+                self._queues[queue] = q
+            return FileConsumer(self._queues[queue])
+
+    def publish(self, queue: str, name: str, body: bytes) -> Published:
+        self._ensure()
+        local = self._queues.get(queue)
+        if local is not None:
+            return local.publish(name, body)  # also indexes it for this process's consumer
+        f = folders(self.root, queue)
+        if f.inbox is None:
+            raise ValueError(f"{queue} holds dead letters only: nothing is published to it")
+        if not fsutil.is_safe_name(name):
+            raise ValueError(f"unsafe task name {name!r}")
+        try:
+            outcome = publish_into(f.inbox, name, body, tmp_dir(self.root))
+            if outcome is Published.CONFLICT:
+                self._keep_dead(queue, name, body, conflict_reason(name, queue))
+        except OSError as exc:
+            raise unavailable(exc, self.root) from exc
+        return outcome
+
+    def reject(self, queue: str, name: str, body: bytes, reason: str) -> str:
+        self._ensure()
+        try:
+            return self._keep_dead(queue, name, body, reason)
+        except OSError as exc:
+            raise unavailable(exc, self.root) from exc
+
+    def _keep_dead(self, queue: str, name: str, body: bytes, reason: str) -> str:
+        text = reason_text(reason, queue, name, "-", self.clock.now())
+        return keep_dead(folders(self.root, queue), tmp_dir(self.root), name, body, text)
+
+    def replay(self, entry: Entry, to_queue: str | None = None) -> str:
+        """A copy of the finished task, published afresh: a new file, so a fresh envelope."""
+        if entry.state is not State.DONE:
+            raise ValueError(f"only finished tasks are replayed; {entry.name} is {entry.state}")
+        body = self.registry.read(entry, self.cfg.max_task_bytes + 1)
+        outcome = self.publish(to_queue or entry.queue, entry.name, body)
+        if outcome is not Published.NEW:
+            raise FileExistsError(f"{entry.name} already waits in {to_queue or entry.queue}")
+        return entry.name
+
+    def retry(self, entry: Entry, to_queue: str | None = None) -> str:
+        """The dead letter moves back under the name it arrived with, waiting from now on."""
+        if entry.state is not State.DEAD:
+            raise ValueError(f"only dead letters are retried; {entry.name} is {entry.state}")
+        self._ensure()
+        target = folders(self.root, to_queue or entry.queue)
+        if target.inbox is None:
+            raise ValueError(f"{to_queue or entry.queue} is not a queue: retry with --to transcripts or results")
+        source = folders(self.root, entry.queue).dead / entry.name
+        read_regular(source, 0)  # refuses a link or a folder the queue itself dead-lettered
+        original = entry.reason.get("file", "")
+        dest = fsutil.unique_path(target.inbox, original if fsutil.is_safe_name(original) else entry.name)
+        now = self.clock.now()
+        try:
+            os.utime(source, (now, now))  # it waits from now on, not from when it first arrived
+            fsutil.durable_rename(source, dest)
+        except OSError as exc:
+            raise unavailable(exc, self.root) from exc
+        (source.parent / (entry.name + REASON_SUFFIX)).unlink(missing_ok=True)
+        return dest.name
+
+    def expire(self, queue: str, state: State, cutoff: float) -> int:
+        folder = {State.DEAD: folders(self.root, queue).dead, State.DONE: folders(self.root, queue).done}.get(state)
+        if folder is None:
+            raise ValueError(f"only dead letters and finished tasks expire, not {state} ones")
+        removed = fsutil.prune(folder, cutoff)
+        return removed // 2 if state is State.DEAD else removed  # a dead letter is two files
+
+    def health(self) -> list[str]:
+        if not self.root.is_dir():
+            return [f"data folder {self.root} does not exist"]
+        return []
+
+    def close(self) -> None:
+        for q in self._queues.values():
+            q.stop()

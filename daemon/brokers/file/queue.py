@@ -1,0 +1,538 @@
+"""One durable file queue: publish, claim, ack, defer, dead-letter, release, recover, clean.
+
+Modelled on Maildir and the Postfix queue. A task is a file; its folder is its state:
+
+    inbox/NAME                 waiting (transcripts/, results/)
+    active/NAME@OWNER          claimed by the process OWNER (processing/, delivering/)
+    done/<queue>/NAME          finished (kept RETENTION_DAYS for replay, then pruned)
+    deferred/<queue>/NAME      waiting until its mtime (Postfix's trick)
+    dead/<queue>/NAME(.reason) can never succeed; the bytes are kept beside a readable reason
+
+Every move is a rename on one filesystem, so a crash leaves each task in exactly one folder.
+The next task comes from an in-memory FIFO index fed by the watcher and by rescans, so
+claiming never lists and sorts the folder.
+
+Failures of the machine (a full disk, a folder made read-only) raise UnavailableError and
+never dead-letter a task: a dead letter is for input that can never succeed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import logging
+import os
+import queue as stdqueue
+import stat
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+import orjson
+from filelock import FileLock
+
+from daemon import fsutil
+from daemon.broker import Envelope, Message, Published, UnavailableError, format_reason
+from daemon.brokers.file.envelopes import EnvelopeStore
+from daemon.brokers.file.layout import QueueFolders, locks_dir, tmp_dir
+from daemon.brokers.file.problems import unavailable
+from daemon.brokers.file.watcher import FolderWatcher
+from daemon.clock import SYSTEM_CLOCK, Clock
+from daemon.config import Config
+from daemon.logs import task as task_extra
+from daemon.redact import redact_urls
+
+log = logging.getLogger(__name__)
+
+_SKIPPED_SUFFIXES = (".tmp", ".part", ".swp", "~")
+_BAD_NAME = "file name is not allowed: use 1-128 characters of A-Z a-z 0-9 . _ - not starting with ."
+CLEAN_INTERVAL = 3600.0
+# No deferral in callpipe is longer than about an hour (delivery's longest is 4,000 s). A due
+# time further ahead than this came from a wall clock stepped back: it counts as due now.
+MAX_DEFERRAL = 6 * 3600.0
+
+
+def is_ignored_name(name: str) -> bool:
+    """Temp and dot files are someone else's work in progress: skip, never dead-letter."""
+    return name.startswith(".") or name.endswith(_SKIPPED_SUFFIXES)
+
+
+def kind_of(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "not a regular file"
+
+
+class _Index:
+    """FIFO of names with O(1) membership, so duplicates from events and rescans collapse."""
+
+    def __init__(self) -> None:
+        self._order: deque[str] = deque()
+        self._members: set[str] = set()
+
+    def add(self, name: str) -> None:
+        if name not in self._members:
+            self._members.add(name)
+            self._order.append(name)
+
+    def pop(self) -> str | None:
+        while self._order:
+            name = self._order.popleft()
+            if name in self._members:
+                self._members.remove(name)
+                return name
+        return None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._members
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+
+class FileMessage(Message):
+    def __init__(self, owner: FileQueue, path: Path, ino: int, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self._queue = owner
+        self.path = path  # active/NAME@OWNER
+        self.ino = ino
+
+    def _ack(self) -> None:
+        self._queue.ack(self)
+
+    def _defer(self, until: float, envelope: Envelope) -> None:
+        self._queue.defer(self, until, envelope)
+
+    def _dead_letter(self, reason: str) -> None:
+        self._queue.dead_letter(self, reason)
+
+    def _release(self, delay: float) -> None:
+        self._queue.release(self, delay)
+
+
+class FileQueue:
+    """One queue: inbox -> active (claimed) -> done, plus deferred/ and dead/."""
+
+    def __init__(self, cfg: Config, f: QueueFolders, *, clock: Clock = SYSTEM_CLOCK, watch: bool = True) -> None:
+        if f.inbox is None or f.active is None:
+            raise ValueError(f"queue {f.queue} holds dead letters only: it cannot be consumed")
+        self.cfg = cfg
+        self.name = f.queue
+        self.f = f
+        self.inbox: Path = f.inbox
+        self.active: Path = f.active
+        self.root = cfg.data_dir
+        self.tmp = tmp_dir(self.root)
+        self.clock = clock
+        self.owner = fsutil.owner_tag()
+        self.wakeup = threading.Event()
+        self.envelopes = EnvelopeStore(f.envelopes, self.tmp)
+        self._locks = locks_dir(self.root)
+        fsutil.hold_owner_lock(self._locks)
+        # Serialises recoverers; claims need no per-task lock, they run under the owner lock.
+        self._recover_lock = FileLock(self._locks / f"{f.queue}.lock", thread_local=False)
+        self._index = _Index()
+        self._events: stdqueue.SimpleQueue[str] = stdqueue.SimpleQueue()
+        self._due: list[tuple[float, str]] = []
+        self._watcher = FolderWatcher(self.inbox, self._events, self.wakeup) if watch else None
+        self._next_rescan = 0.0  # monotonic
+        self._next_clean = 0.0  # monotonic
+        self._stranded: list[FileMessage] = []  # claimed tasks a failed release could not put back
+        self._reported: set[str] = set()  # stray entries already reported once
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Watch first, then scan, so nothing can fall between the two."""
+        if self._watcher:
+            self._watcher.start()
+        self.recover()
+        self.clean()
+        self.rescan()
+
+    def stop(self) -> None:
+        if self._watcher:
+            self._watcher.stop()
+
+    # -- producing -------------------------------------------------------------------------
+
+    def publish(self, name: str, data: bytes) -> Published:
+        """Into the inbox, never over a waiting task of the same name."""
+        if not fsutil.is_safe_name(name):
+            raise ValueError(f"unsafe task name {name!r}")
+        try:
+            outcome = publish_into(self.inbox, name, data, self.tmp)
+            if outcome is Published.CONFLICT:
+                self.keep_dead(name, data, conflict_reason(name, self.name))
+        except OSError as exc:
+            raise unavailable(exc, self.root) from exc
+        if outcome is Published.NEW:
+            self._index.add(name)
+            self.wakeup.set()
+        return outcome
+
+    def keep_dead(self, name: str, data: bytes, reason: str) -> str:
+        return keep_dead(self.f, self.tmp, name, data, reason_text(reason, self.name, name, "-", self.clock.now()))
+
+    # -- consuming -------------------------------------------------------------------------
+
+    def claim(self) -> FileMessage | None:
+        """The next task, renamed into the active folder under this process's name."""
+        self._tick()
+        while True:
+            name = self._index.pop()
+            if name is None:
+                return None
+            message = self._try_claim(name)
+            if message is not None:
+                return message
+
+    def _tick(self) -> None:
+        while True:
+            try:
+                self._index.add(self._events.get_nowait())
+            except stdqueue.Empty:
+                break
+        mono = self.clock.monotonic()
+        if mono >= self._next_rescan:
+            self.rescan()
+            self.recover()
+        if self._due and self._due[0][0] <= self._due_horizon():
+            self.promote_deferred()
+        if mono >= self._next_clean:
+            self.clean()
+
+    def _due_horizon(self) -> float:
+        return self.clock.now()
+
+    def _try_claim(self, name: str) -> FileMessage | None:
+        if is_ignored_name(name):
+            return None
+        src = self.inbox / name
+        try:
+            st = os.lstat(src)
+        except FileNotFoundError:
+            return None  # another worker claimed it first
+        if not stat.S_ISREG(st.st_mode):
+            why = f"is {kind_of(st.st_mode)}; only regular files are tasks" + (
+                " (links are never followed)" if stat.S_ISLNK(st.st_mode) else ""
+            )
+            self._dead_letter_path(src, name, why)
+            return None
+        if not fsutil.is_safe_name(name):
+            self._dead_letter_path(src, name, _BAD_NAME)
+            return None
+        if st.st_size > self.cfg.max_task_bytes:
+            limit = self.cfg.max_task_bytes
+            self._dead_letter_path(src, name, f"file is {st.st_size} bytes; the limit is MAX_TASK_BYTES={limit}")
+            return None
+        dest = self.active / f"{name}@{self.owner}"
+        try:
+            os.rename(src, dest)  # atomic: of several racing workers exactly one succeeds
+        except FileNotFoundError:
+            return None
+        now = self.clock.now()
+        try:
+            fd = os.open(dest, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as fh:
+                raw = fh.read(self.cfg.max_task_bytes + 1)
+        except OSError as exc:
+            # Unreadable (permissions, I/O): the machine's fault, not the task's. Put it back.
+            with contextlib.suppress(OSError):
+                self._defer_path(dest, name, now + 30)
+            raise unavailable(exc, self.root) from exc
+        if len(raw) > self.cfg.max_task_bytes:
+            self._dead_letter_path(dest, name, f"file grew past MAX_TASK_BYTES={self.cfg.max_task_bytes}")
+            return None
+        try:
+            doc = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            if now - st.st_mtime < self.cfg.settle_seconds:
+                # A writer that is not atomic (cp, an editor) may still be writing: look again soon.
+                self._defer_path(dest, name, now + self.cfg.settle_seconds)
+                return None
+            self._dead_letter_path(dest, name, f"not valid JSON: {exc}")
+            return None
+        envelope = self.envelopes.load(st.st_ino) or Envelope(published_at=st.st_mtime)
+        envelope.owner = self.owner
+        return FileMessage(self, dest, st.st_ino, self.name, name, raw, doc, envelope)
+
+    def ack(self, message: FileMessage) -> None:
+        try:
+            if self.f.done is None:
+                os.unlink(message.path)
+                fsutil.fsync_dir(self.active)
+            else:
+                fsutil.durable_rename(message.path, self.f.done / message.name)
+        except OSError as exc:
+            raise unavailable(exc, self.root) from exc
+        message.settled = True
+        self.envelopes.forget(message.ino)
+
+    def defer(self, message: FileMessage, until: float, envelope: Envelope) -> None:
+        """Hidden until `until`; the envelope is kept apart from the body, keyed by the file."""
+        envelope.not_before = until
+        envelope.owner = ""
+        try:
+            self.envelopes.save(message.ino, envelope)
+            self._defer_path(message.path, message.name, until)
+        except OSError as exc:
+            raise unavailable(exc, self.root) from exc
+        message.settled = True
+
+    def dead_letter(self, message: FileMessage, reason: str) -> None:
+        try:
+            self._dead_letter_path(message.path, message.name, reason, call_id=message.call_id)
+        except OSError as exc:
+            raise unavailable(exc, self.root) from exc
+        message.settled = True
+        self.envelopes.forget(message.ino)
+
+    def release(self, message: FileMessage, delay: float) -> None:
+        """Back to waiting after `delay`, envelope unchanged: the environment failed, not the task."""
+        try:
+            self._defer_path(message.path, message.name, self.clock.now() + delay)
+        except OSError as exc:
+            if message not in self._stranded:
+                self._stranded.append(message)
+            raise unavailable(exc, self.root) from exc
+        message.settled = True
+        if message in self._stranded:
+            self._stranded.remove(message)
+
+    def release_stranded(self) -> int:
+        released = 0
+        for message in list(self._stranded):
+            with contextlib.suppress(UnavailableError):
+                self.release(message, 0.0)
+                released += 1
+        return released
+
+    # -- deferral ----------------------------------------------------------------------------
+
+    def _defer_path(self, path: Path, name: str, until: float) -> None:
+        os.utime(path, (until, until))
+        dest = fsutil.unique_path(self.f.deferred, name)
+        fsutil.durable_rename(path, dest)
+        heapq.heappush(self._due, (until, dest.name))
+
+    def promote_deferred(self, *, all_now: bool = False) -> int:
+        """Move due deferred tasks (or every one, when the far side is back) into the inbox."""
+        if all_now:
+            self._scan_deferred()
+        now = self.clock.now()
+        moved = 0
+        while self._due and (all_now or self._due[0][0] <= now):
+            _, name = heapq.heappop(self._due)
+            src = self.f.deferred / name
+            dest = fsutil.unique_path(self.inbox, name)
+            try:
+                os.rename(src, dest)
+            except FileNotFoundError:
+                continue  # another worker promoted it
+            except OSError as exc:
+                log.warning("could not promote deferred %s: %s", name, exc.strerror)
+                heapq.heappush(self._due, (now + 30, name))
+                break
+            moved += 1
+            self._index.add(dest.name)
+        if moved:
+            with contextlib.suppress(OSError):
+                fsutil.fsync_dir(self.inbox)
+            self.wakeup.set()
+        return moved
+
+    def _scan_deferred(self) -> None:
+        due = []
+        horizon = self.clock.now() + MAX_DEFERRAL
+        with os.scandir(self.f.deferred) as it:
+            for entry in it:
+                if is_ignored_name(entry.name):
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    when = entry.stat(follow_symlinks=False).st_mtime
+                    # Further ahead than any deferral callpipe makes: the wall clock was stepped
+                    # back after it was saved. Due now, rather than hours late.
+                    due.append((0.0 if when > horizon else when, entry.name))
+        heapq.heapify(due)
+        self._due = due
+
+    # -- dead letters ------------------------------------------------------------------------
+
+    def _dead_letter_path(self, path: Path, name: str, reason: str, call_id: str | None = None) -> Path:
+        safe = name if fsutil.is_safe_name(name) else _sanitize(name)
+        dest = fsutil.unique_path(self.f.dead, safe)
+        os.rename(path, dest)
+        self._write_reason(dest, name, reason, call_id or "-")
+        log.warning(
+            "dead-lettered %s: %s",
+            dest.name,
+            redact_urls(reason),
+            extra=task_extra(call_id or safe, "dead-letter"),
+        )
+        return dest
+
+    def _write_reason(self, dest: Path, name: str, reason: str, call_id: str) -> None:
+        """Best effort: the task is safe in dead/ already; a reason that cannot be written (a full
+        disk) is logged, and never takes the stage down."""
+        text = reason_text(reason, self.name, name, call_id, self.clock.now())
+        try:
+            fsutil.atomic_write(dest.parent, dest.name + ".reason", text.encode(), self.tmp)
+        except OSError as exc:
+            log.error("reason for dead/%s/%s not written: %s", self.name, dest.name, exc.strerror or exc)
+
+    # -- scanning, recovery, cleaning --------------------------------------------------------
+
+    def rescan(self) -> int:
+        """Index every waiting file the events missed, oldest first."""
+        self._next_rescan = self.clock.monotonic() + self.cfg.rescan_seconds
+        found = []
+        with os.scandir(self.inbox) as it:
+            for entry in it:
+                if entry.name not in self._index and not is_ignored_name(entry.name):
+                    try:
+                        found.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
+                    except FileNotFoundError:
+                        continue
+        found.sort()
+        for _, name in found:
+            self._index.add(name)
+        self._scan_deferred()
+        if found:
+            self.wakeup.set()
+        return len(found)
+
+    def recover(self) -> int:
+        """Send tasks whose owner has died back to the inbox. A live owner's task is never touched."""
+        moved = 0
+        with self._recover_lock, os.scandir(self.active) as it:
+            for entry in it:
+                if is_ignored_name(entry.name):
+                    continue  # a .gitkeep or an editor's file: nobody's task
+                name, _, owner = entry.name.rpartition("@")
+                if not name:
+                    name, owner = entry.name, ""  # dropped here by hand: nobody owns it
+                if owner == self.owner or (owner and fsutil.owner_alive(owner, self._locks)):
+                    continue
+                dest = fsutil.unique_path(self.inbox, name)
+                try:
+                    os.rename(entry.path, dest)
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    log.warning("could not recover %s: %s", entry.name, exc.strerror)
+                    continue
+                moved += 1
+                self._index.add(dest.name)
+                log.warning("recovered from dead owner %s", owner or "-", extra=task_extra(name, "recovered"))
+        if moved:
+            with contextlib.suppress(OSError):
+                fsutil.fsync_dir(self.inbox)
+            self.wakeup.set()
+        return moved
+
+    def clean(self) -> None:
+        """Remove temp files of dead writers, their owner locks and orphaned envelopes; prune done/."""
+        self._next_clean = self.clock.monotonic() + CLEAN_INTERVAL
+        with os.scandir(self.tmp) as it:
+            for entry in it:
+                if entry.name.startswith("."):
+                    continue  # not written by a stage (a .gitkeep, say): left alone
+                if entry.is_dir(follow_symlinks=False) or not (
+                    entry.is_file(follow_symlinks=False) or entry.is_symlink()
+                ):
+                    self._report_stray(entry, "tmp")
+                    continue
+                owner = entry.name.split(".", 1)[0]
+                if not fsutil.owner_alive(owner, self._locks):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+        with os.scandir(self._locks) as it:
+            for entry in it:
+                if entry.name.startswith("owner-"):
+                    fsutil.owner_alive(entry.name[6:-5], self._locks)  # unlinks a dead owner's lock
+        self.envelopes.collect(self._live_inodes())
+        if self.f.done is not None and self.cfg.retention_days > 0:
+            fsutil.prune(self.f.done, self.clock.now() - self.cfg.retention_days * 86400)
+
+    def _live_inodes(self) -> set[int]:
+        inodes: set[int] = set()
+        for folder in (self.inbox, self.active, self.f.deferred):
+            with os.scandir(folder) as it:
+                for entry in it:
+                    with contextlib.suppress(OSError):
+                        inodes.add(entry.inode())
+        return inodes
+
+    def _report_stray(self, entry: os.DirEntry[str], where: str) -> None:
+        key = f"{where}/{entry.name}"
+        if key not in self._reported:
+            self._reported.add(key)
+            mode = entry.stat(follow_symlinks=False).st_mode
+            log.warning("%s/%s is %s, not a stage's file: left alone", where, entry.name, kind_of(mode))
+
+    def depth(self) -> int:
+        return len(self._index)
+
+
+def publish_into(folder: Path, name: str, data: bytes, tmp: Path) -> Published:
+    """Link-or-fail into `folder`: a waiting task of the same name is never replaced."""
+    temp = fsutil.write_temp(data, tmp, name)
+    dest = folder / name
+    try:
+        if fsutil.rename_no_replace(temp, dest):
+            fsutil.fsync_dir(folder)
+            return Published.NEW
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    os.unlink(temp)
+    try:
+        with open(dest, "rb") as fh:
+            same = fh.read(len(data) + 1) == data
+    except OSError:
+        same = False
+    return Published.DUPLICATE if same else Published.CONFLICT
+
+
+def reason_text(reason: str, queue: str, name: str, call_id: str, now: float) -> str:
+    """A dead letter's .reason: "key: value" lines, which `dead-letter` reads back."""
+    return format_reason(
+        {
+            "reason": redact_urls(reason),  # a reason may quote an error holding a URL with its key
+            "queue": queue,
+            "file": name if fsutil.is_safe_name(name) else repr(name),
+            "call_id": call_id,
+            "time": time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(now)),
+        }
+    )
+
+
+def keep_dead(f: QueueFolders, tmp: Path, name: str, data: bytes, reason: str) -> str:
+    """Bytes that never entered the queue, written straight into dead/ beside their reason."""
+    dest = fsutil.unique_path(f.dead, name)
+    fsutil.atomic_write(f.dead, dest.name, data, tmp)
+    fsutil.atomic_write(f.dead, dest.name + ".reason", reason.encode(), tmp)
+    log.warning("dead-lettered %s/%s: %s", f.queue, dest.name, reason.splitlines()[0].removeprefix("reason: "))
+    return dest.name
+
+
+def conflict_reason(name: str, queue: str) -> str:
+    return (
+        f"a different task named {name} already waits in {queue}; this one was kept here instead of "
+        "replacing it (retry it once the other is done)"
+    )
+
+
+def _sanitize(name: str) -> str:
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
+    cleaned = cleaned.lstrip(".") or "unnamed"
+    return cleaned[:100]

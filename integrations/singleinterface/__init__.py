@@ -1,0 +1,1 @@
+"""The SingleInterface webhook: the client delivery POSTs with, and its retry policy."""

@@ -1,1 +1,0 @@
-"""Everything Bolna-specific: the API client, call statuses, webhook events, the simulator."""
