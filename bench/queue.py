@@ -19,8 +19,8 @@ from pathlib import Path
 # This file is named queue.py: replace its own folder on sys.path so `import queue` finds the stdlib.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from daemon.queue import FileQueue
-
+from daemon.broker import Consumer, QueueName
+from daemon.brokers.file import FileBroker
 from daemon.clock import FakeClock
 from daemon.config import load_config
 from daemon.fsutil import fsync_dir
@@ -28,22 +28,21 @@ from daemon.fsutil import fsync_dir
 BODY = b'{"call_ref_id": "%06d", "start_time": "2025-10-02 14:25:00", "messages": []}'
 
 
-def queue_for(root: Path) -> FileQueue:
+def broker_for(root: Path) -> tuple[FileBroker, Consumer]:
     cfg = load_config({"DATA_DIR": str(root)}, env_file=None)
-    q = FileQueue(cfg, "transcripts", "processing", "done/transcripts", clock=FakeClock(), watch=False)
-    q.start()
-    return q
+    broker = FileBroker(cfg, clock=FakeClock(), watch=False)
+    return broker, broker.consume(QueueName.TRANSCRIPTS)
 
 
 def through_queue(root: Path, n: int, offset: int = 0) -> float:
-    """put -> claim -> complete, every fsync included. Tasks per second."""
-    q = queue_for(root)
+    """publish -> receive -> ack through the broker contract, every fsync included. Tasks per second."""
+    broker, consumer = broker_for(root)
     start = time.perf_counter()
     for i in range(offset, offset + n):
-        q.put(f"t{i:06d}.json", BODY % i)
-        task = q.claim()
-        assert task is not None
-        q.complete(task)
+        broker.publish(QueueName.TRANSCRIPTS, f"t{i:06d}.json", BODY % i)
+        message = consumer.receive()
+        assert message is not None
+        message.ack()
     return n / (time.perf_counter() - start)
 
 
@@ -84,10 +83,10 @@ def drain(root: Path, n: int) -> float:
     """Start a queue on n waiting files and drain them all (start-up scan included). Tasks per second."""
     prefill(root, n)
     start = time.perf_counter()
-    q = queue_for(root)
+    _, consumer = broker_for(root)
     done = 0
-    while (task := q.claim()) is not None:
-        q.complete(task)
+    while (message := consumer.receive()) is not None:
+        message.ack()
         done += 1
     assert done == n, (done, n)
     return n / (time.perf_counter() - start)
@@ -110,7 +109,7 @@ def main() -> None:
             queues.append(through_queue(base / "queue", per, r * per))
         floor, queued = statistics.median(floors), statistics.median(queues)
         small_before = drain(base / "small1", args.small)
-        print(f"put->claim->complete : {queued:9.0f} tasks/s  (median of {rounds} alternating rounds, fsyncs included)")
+        print(f"publish->receive->ack: {queued:9.0f} tasks/s  (median of {rounds} alternating rounds, fsyncs included)")
         print(f"raw syscall floor    : {floor:9.0f} tasks/s  (same syscalls inline, no queue code)")
         print(f"ratio queue/floor    : {queued / floor:9.2f}   (target >= 0.70)")
         print(f"drain, {args.backlog:>7} waiting : ", end="", flush=True)

@@ -10,7 +10,8 @@ from pyfakefs.fake_filesystem import FakeFilesystem
 from daemon import fsutil
 from daemon.broker import QueueName, call_id_of
 from daemon.brokers.file.layout import ensure, folders, queue_names
-from daemon.brokers.file.queue import _Index, is_ignored_name
+from daemon.brokers.file.names import NameIndex as _Index
+from daemon.brokers.file.names import is_ignored_name
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,9 @@ from daemon import fsutil
 from daemon.broker import Broker, Consumer, Entry, Published, State
 from daemon.brokers.file.layout import ensure, folders, tmp_dir
 from daemon.brokers.file.problems import unavailable
-from daemon.brokers.file.queue import FileMessage, FileQueue, conflict_reason, keep_dead, publish_into, reason_text
+from daemon.brokers.file.queue import FileMessage, FileQueue
 from daemon.brokers.file.registry import REASON_SUFFIX, FileRegistry, read_regular
+from daemon.brokers.file.writes import conflict_reason, keep_dead, publish_into, reason_text
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 

@@ -25,19 +25,20 @@ import os
 import queue as stdqueue
 import stat
 import threading
-import time
-from collections import deque
 from pathlib import Path
 
 import orjson
 from filelock import FileLock
 
 from daemon import fsutil
-from daemon.broker import Envelope, Message, Published, UnavailableError, format_reason
+from daemon.broker import Envelope, Message, Published, UnavailableError
+from daemon.brokers.file import sweep
 from daemon.brokers.file.envelopes import EnvelopeStore
 from daemon.brokers.file.layout import QueueFolders, locks_dir, tmp_dir
+from daemon.brokers.file.names import NameIndex, is_ignored_name, kind_of, sanitize
 from daemon.brokers.file.problems import unavailable
 from daemon.brokers.file.watcher import FolderWatcher
+from daemon.brokers.file.writes import conflict_reason, keep_dead, publish_into, reason_text, write_reason
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 from daemon.logs import task as task_extra
@@ -45,56 +46,11 @@ from daemon.redact import redact_urls
 
 log = logging.getLogger(__name__)
 
-_SKIPPED_SUFFIXES = (".tmp", ".part", ".swp", "~")
 _BAD_NAME = "file name is not allowed: use 1-128 characters of A-Z a-z 0-9 . _ - not starting with ."
 CLEAN_INTERVAL = 3600.0
 # No deferral in callpipe is longer than about an hour (delivery's longest is 4,000 s). A due
 # time further ahead than this came from a wall clock stepped back: it counts as due now.
 MAX_DEFERRAL = 6 * 3600.0
-
-
-def is_ignored_name(name: str) -> bool:
-    """Temp and dot files are someone else's work in progress: skip, never dead-letter."""
-    return name.startswith(".") or name.endswith(_SKIPPED_SUFFIXES)
-
-
-def kind_of(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    return "not a regular file"
-
-
-class _Index:
-    """FIFO of names with O(1) membership, so duplicates from events and rescans collapse."""
-
-    def __init__(self) -> None:
-        self._order: deque[str] = deque()
-        self._members: set[str] = set()
-
-    def add(self, name: str) -> None:
-        if name not in self._members:
-            self._members.add(name)
-            self._order.append(name)
-
-    def pop(self) -> str | None:
-        while self._order:
-            name = self._order.popleft()
-            if name in self._members:
-                self._members.remove(name)
-                return name
-        return None
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._members
-
-    def __len__(self) -> int:
-        return len(self._members)
 
 
 class FileMessage(Message):
@@ -138,7 +94,7 @@ class FileQueue:
         fsutil.hold_owner_lock(self._locks)
         # Serialises recoverers; claims need no per-task lock, they run under the owner lock.
         self._recover_lock = FileLock(self._locks / f"{f.queue}.lock", thread_local=False)
-        self._index = _Index()
+        self._index = NameIndex()
         self._events: stdqueue.SimpleQueue[str] = stdqueue.SimpleQueue()
         self._due: list[tuple[float, str]] = []
         self._watcher = FolderWatcher(self.inbox, self._events, self.wakeup) if watch else None
@@ -204,13 +160,10 @@ class FileQueue:
         if mono >= self._next_rescan:
             self.rescan()
             self.recover()
-        if self._due and self._due[0][0] <= self._due_horizon():
+        if self._due and self._due[0][0] <= self.clock.now():
             self.promote_deferred()
         if mono >= self._next_clean:
             self.clean()
-
-    def _due_horizon(self) -> float:
-        return self.clock.now()
 
     def _try_claim(self, name: str) -> FileMessage | None:
         if is_ignored_name(name):
@@ -254,7 +207,7 @@ class FileQueue:
         try:
             doc = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            if now - st.st_mtime < self.cfg.settle_seconds:
+            if self.cfg.settle_seconds and now - st.st_mtime < self.cfg.settle_seconds:
                 # A writer that is not atomic (cp, an editor) may still be writing: look again soon.
                 self._defer_path(dest, name, now + self.cfg.settle_seconds)
                 return None
@@ -367,10 +320,10 @@ class FileQueue:
     # -- dead letters ------------------------------------------------------------------------
 
     def _dead_letter_path(self, path: Path, name: str, reason: str, call_id: str | None = None) -> Path:
-        safe = name if fsutil.is_safe_name(name) else _sanitize(name)
+        safe = name if fsutil.is_safe_name(name) else sanitize(name)
         dest = fsutil.unique_path(self.f.dead, safe)
         os.rename(path, dest)
-        self._write_reason(dest, name, reason, call_id or "-")
+        write_reason(dest, reason_text(reason, self.name, name, call_id or "-", self.clock.now()), self.tmp)
         log.warning(
             "dead-lettered %s: %s",
             dest.name,
@@ -378,15 +331,6 @@ class FileQueue:
             extra=task_extra(call_id or safe, "dead-letter"),
         )
         return dest
-
-    def _write_reason(self, dest: Path, name: str, reason: str, call_id: str) -> None:
-        """Best effort: the task is safe in dead/ already; a reason that cannot be written (a full
-        disk) is logged, and never takes the stage down."""
-        text = reason_text(reason, self.name, name, call_id, self.clock.now())
-        try:
-            fsutil.atomic_write(dest.parent, dest.name + ".reason", text.encode(), self.tmp)
-        except OSError as exc:
-            log.error("reason for dead/%s/%s not written: %s", self.name, dest.name, exc.strerror or exc)
 
     # -- scanning, recovery, cleaning --------------------------------------------------------
 
@@ -439,100 +383,13 @@ class FileQueue:
         return moved
 
     def clean(self) -> None:
-        """Remove temp files of dead writers, their owner locks and orphaned envelopes; prune done/."""
+        """Hourly: dead writers' temp files and owner locks, orphaned envelopes, done/ past RETENTION_DAYS."""
         self._next_clean = self.clock.monotonic() + CLEAN_INTERVAL
-        with os.scandir(self.tmp) as it:
-            for entry in it:
-                if entry.name.startswith("."):
-                    continue  # not written by a stage (a .gitkeep, say): left alone
-                if entry.is_dir(follow_symlinks=False) or not (
-                    entry.is_file(follow_symlinks=False) or entry.is_symlink()
-                ):
-                    self._report_stray(entry, "tmp")
-                    continue
-                owner = entry.name.split(".", 1)[0]
-                if not fsutil.owner_alive(owner, self._locks):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(entry.path)
-        with os.scandir(self._locks) as it:
-            for entry in it:
-                if entry.name.startswith("owner-"):
-                    fsutil.owner_alive(entry.name[6:-5], self._locks)  # unlinks a dead owner's lock
-        self.envelopes.collect(self._live_inodes())
+        sweep.temp_files(self.tmp, self._locks, self._reported)
+        sweep.owner_locks(self._locks)
+        self.envelopes.collect(sweep.live_inodes(self.inbox, self.active, self.f.deferred))
         if self.f.done is not None and self.cfg.retention_days > 0:
             fsutil.prune(self.f.done, self.clock.now() - self.cfg.retention_days * 86400)
 
-    def _live_inodes(self) -> set[int]:
-        inodes: set[int] = set()
-        for folder in (self.inbox, self.active, self.f.deferred):
-            with os.scandir(folder) as it:
-                for entry in it:
-                    with contextlib.suppress(OSError):
-                        inodes.add(entry.inode())
-        return inodes
-
-    def _report_stray(self, entry: os.DirEntry[str], where: str) -> None:
-        key = f"{where}/{entry.name}"
-        if key not in self._reported:
-            self._reported.add(key)
-            mode = entry.stat(follow_symlinks=False).st_mode
-            log.warning("%s/%s is %s, not a stage's file: left alone", where, entry.name, kind_of(mode))
-
     def depth(self) -> int:
         return len(self._index)
-
-
-def publish_into(folder: Path, name: str, data: bytes, tmp: Path) -> Published:
-    """Link-or-fail into `folder`: a waiting task of the same name is never replaced."""
-    temp = fsutil.write_temp(data, tmp, name)
-    dest = folder / name
-    try:
-        if fsutil.rename_no_replace(temp, dest):
-            fsutil.fsync_dir(folder)
-            return Published.NEW
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    os.unlink(temp)
-    try:
-        with open(dest, "rb") as fh:
-            same = fh.read(len(data) + 1) == data
-    except OSError:
-        same = False
-    return Published.DUPLICATE if same else Published.CONFLICT
-
-
-def reason_text(reason: str, queue: str, name: str, call_id: str, now: float) -> str:
-    """A dead letter's .reason: "key: value" lines, which `dead-letter` reads back."""
-    return format_reason(
-        {
-            "reason": redact_urls(reason),  # a reason may quote an error holding a URL with its key
-            "queue": queue,
-            "file": name if fsutil.is_safe_name(name) else repr(name),
-            "call_id": call_id,
-            "time": time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(now)),
-        }
-    )
-
-
-def keep_dead(f: QueueFolders, tmp: Path, name: str, data: bytes, reason: str) -> str:
-    """Bytes that never entered the queue, written straight into dead/ beside their reason."""
-    dest = fsutil.unique_path(f.dead, name)
-    fsutil.atomic_write(f.dead, dest.name, data, tmp)
-    fsutil.atomic_write(f.dead, dest.name + ".reason", reason.encode(), tmp)
-    log.warning("dead-lettered %s/%s: %s", f.queue, dest.name, reason.splitlines()[0].removeprefix("reason: "))
-    return dest.name
-
-
-def conflict_reason(name: str, queue: str) -> str:
-    return (
-        f"a different task named {name} already waits in {queue}; this one was kept here instead of "
-        "replacing it (retry it once the other is done)"
-    )
-
-
-def _sanitize(name: str) -> str:
-    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
-    cleaned = cleaned.lstrip(".") or "unnamed"
-    return cleaned[:100]

@@ -16,7 +16,7 @@ from pathlib import Path
 from daemon import fsutil
 from daemon.broker import Entry, QueueSummary, Registry, State, parse_reason
 from daemon.brokers.file.layout import QueueFolders, folders, locks_dir, queue_names
-from daemon.brokers.file.queue import is_ignored_name, kind_of
+from daemon.brokers.file.names import is_ignored_name, kind_of
 
 REASON_SUFFIX = ".reason"
 REASON_LIMIT = 64 * 1024
