@@ -24,13 +24,18 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 
 tools: tools/node_modules/.installed
 
-# The HTML report test renders in Debian's headless Chromium; install it when missing.
+# Debian packages some tests need, installed when missing (as root, with apt-get): Chromium
+# renders the HTML report; faketime steps a stage's wall clock in the hostile-environment suite.
+SYSTEM_PACKAGES := chromium:chromium faketime:faketime
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@for pair in $(SYSTEM_PACKAGES); do \
+	  cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 && continue; \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing chromium for the report test"; \
-	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: install Debian's chromium package to run the report test" >&2; fi; }
+	    echo "installing $$pkg for the tests"; \
+	    { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null; }; \
+	  else echo "$$pkg is missing: install Debian's $$pkg package to run every test" >&2; fi; \
+	done
 
 run: venv
 	$(PY) -m daemon demo

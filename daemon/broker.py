@@ -150,8 +150,11 @@ class Message(abc.ABC):
 
     def release(self, delay: float) -> None:
         """Not the task's fault (the environment failed): waiting again after `delay` seconds,
-        envelope unchanged. Raises UnavailableError when even that cannot be done; the task
-        then stays held by this process until a later release or the next start recovers it."""
+        envelope unchanged.
+
+        Any settlement may raise UnavailableError when the machine refuses it. The message is
+        settled all the same (no one handles it twice): the backend keeps the settlement and
+        does it on `Consumer.release_stranded()`, or the next start recovers the task."""
         self._release(delay)
         self._tell("release", {"delay": delay})
 
@@ -194,7 +197,7 @@ class Consumer(abc.ABC):
         return 0
 
     def release_stranded(self) -> int:
-        """Retry putting back tasks a failed release left held by this process."""
+        """Do again the settlements the machine refused; returns how many went through."""
         return 0
 
     def close(self) -> None:  # noqa: B027 - a backend with nothing to stop keeps this default

@@ -31,7 +31,7 @@ from daemon.middleware import Middleware, default_middleware, dispatch
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = 1.0
-BACKOFF_MAX = 60.0
+BACKOFF_MAX = 30.0  # how long a stage waits, at most, between tries against a failing machine
 
 
 class StartupError(Exception):

@@ -18,6 +18,8 @@ import pytest
 import requests
 
 from calls.store import CallStore
+from daemon.broker import Published, QueueName, State, UnavailableError
+from daemon.brokers.file import FileBroker
 from daemon.clock import FakeClock
 from daemon.config import Config, Secret
 from daemon.runner import StartupError
@@ -493,3 +495,49 @@ def test_retention_prunes_execution_bodies_and_refused_bodies(icfg: Config) -> N
         assert lead is not None and lead.by_execution("ex-old") is not None  # attempt counts are kept
     finally:
         running.stage.close()
+
+
+class FullDiskBroker(FileBroker):
+    """The real file backend, with the disk full while `full` is set."""
+
+    full = False
+
+    def publish(self, queue: str, name: str, body: bytes) -> Published:
+        if self.full:
+            raise UnavailableError("disk full on DATA_DIR")
+        return super().publish(queue, name, body)
+
+
+def test_a_transcript_interrupted_by_a_full_disk_is_finished_by_the_next_event(icfg: Config) -> None:
+    """Not only at start-up: Bolna's next copy of `completed` finds "writing" and finishes it."""
+    broker = FullDiskBroker(icfg)
+    running = Intake(icfg, FakeClock(), broker=broker)
+    try:
+        broker.full = True
+        assert running.post(outbound("ex-full", "completed")).status_code == 503  # Bolna will send it again
+        lead = CallStore(icfg.data_dir).load("919900000002")
+        assert lead is not None and lead.by_execution("ex-full").transcript_task == "writing"  # type: ignore[union-attr]
+        assert list(broker.registry.entries(QueueName.INTAKE, State.DEAD)) == []  # not the body's fault
+
+        broker.full = False
+        assert running.post(outbound("ex-full", "completed")).status_code == 200
+        lead = CallStore(icfg.data_dir).load("919900000002")
+        assert lead.by_execution("ex-full").transcript_task == "written"  # type: ignore[union-attr]
+        assert [e.name for e in broker.registry.entries(QueueName.TRANSCRIPTS, State.WAITING)] == ["ex-full.json"]
+        assert running.post(outbound("ex-full", "completed")).status_code == 200  # and only once
+        assert len(list(broker.registry.entries(QueueName.TRANSCRIPTS, State.WAITING))) == 1
+    finally:
+        running.stage.close()
+
+
+def test_refused_bodies_read_like_every_other_dead_letter(
+    intake: Intake, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One format for every dead letter: `dead-letter list` reads the intake's as it reads the queues'."""
+    from cli.main import main as cli_main
+
+    assert intake.post(None, raw=b"{not json").status_code == 400
+    monkeypatch.setenv("DATA_DIR", str(intake.cfg.data_dir))
+    assert cli_main(["--env-file", "/nonexistent/.env", "dead-letter", "list", "--queue", "intake", "--json"]) == 0
+    (letter,) = orjson.loads(capsys.readouterr().out)
+    assert letter["queue"] == "intake" and letter["reason"].startswith("malformed JSON")

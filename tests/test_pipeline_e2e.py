@@ -17,6 +17,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+import requests
 from standardwebhooks import Webhook
 
 from daemon import fsutil
@@ -212,3 +213,65 @@ def test_receiver_down_for_30_s_gets_everything_within_60_s_of_recovery(make_pip
     assert last - recovery <= 60
     assert len(during) <= 3 + 10  # the first result's tries, then one probe per back-off step
     assert pipe.folder("deferred", "results") == [] and pipe.folder("dead", "results") == []
+
+
+def _scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(url, headers={"X-Callpipe-Token": "m-token"}, timeout=5).text
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_metrics_scraped_from_the_intake_move_with_real_deliveries(make_pipeline, tmp_path: Path) -> None:
+    """Attempts by outcome and the end-to-end latency histogram, recorded by the stages' middleware,
+    written with their heartbeats and served merged by the intake's /metrics."""
+    pipe = make_pipeline(fail_status=503)  # the receiver fails until it has refused one try
+    port = socket_free_port()
+    leads = tmp_path / "leads.csv"
+    leads.write_text("Name,Phone Number,Status\n")
+    fast = {"HEARTBEAT_SECONDS": "0.2", "WEBHOOK_RETRY_ATTEMPTS": "1", "WEBHOOK_PROBE_MAX": "1s"}
+    intake = pipe.start("intake", INTAKE_PORT=str(port), INTAKE_TOKEN="m-token", LEADS_CSV=str(leads), **fast)
+    processor = pipe.start("processor", **fast)
+    delivery = pipe.start("delivery", **fast)
+    samples = sorted(SAMPLES.glob("*.json"))[:4]
+    for path in samples:
+        pipe.drop(path.name, path.read_bytes())
+    url = f"http://127.0.0.1:{port}/metrics"
+    assert wait_for(lambda: _answers(url), timeout=20)
+    assert wait_for(lambda: len(pipe.sink.received) >= 1, timeout=20)
+    pipe.sink.fail_status = None
+    assert wait_for(lambda: len(pipe.sink.accepted()) == len(samples), timeout=40)
+
+    def attempts(outcome: str) -> float:
+        return _scrape(url).get(("callpipe_delivery_attempts_total", (("outcome", outcome), ("stage", "delivery"))), 0)
+
+    assert wait_for(lambda: attempts("delivered") == len(samples), timeout=10)
+    got = _scrape(url)
+    assert attempts("retryable") >= 1  # the 503 before the receiver came back
+    count = got[("callpipe_end_to_end_latency_seconds_count", (("stage", "delivery"),))]
+    assert count == len(samples)
+    assert got[("callpipe_end_to_end_latency_seconds_sum", (("stage", "delivery"),))] > 0
+    assert got[("callpipe_tasks_processed_total", (("stage", "processor"),))] == len(samples)
+    for proc in (processor, delivery, intake):
+        stop(proc)
+
+
+def socket_free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, headers={"X-Callpipe-Token": "m-token"}, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False

@@ -180,19 +180,35 @@ def test_a_copy_of_a_deferred_task_starts_with_a_fresh_envelope(cfg: Config) -> 
     assert copy is not None and copy.name == "copy.json" and copy.envelope.attempts == 0
 
 
-def test_a_due_time_far_ahead_counts_as_due_now(cfg: Config) -> None:
-    """Saved when the wall clock was hours ahead (then stepped back): not a wait of hours."""
+def test_a_saved_due_time_far_ahead_counts_as_due_now(cfg: Config) -> None:
+    """Deferred by another process (or before a restart) while the wall clock ran hours ahead."""
     clock = FakeClock()
     q = make_queue(cfg, clock)
-    q.publish("late.json", b"{}")
-    task = q.claim()
-    assert task is not None
-    task.defer(clock.now() + 30)
-    deferred = cfg.data_dir / "deferred" / "transcripts" / "late.json"
-    os.utime(deferred, (clock.now() + 2 * 86400,) * 2)
+    late = cfg.data_dir / "deferred" / "transcripts" / "late.json"
+    late.write_bytes(b"{}")
+    os.utime(late, (clock.now() + 2 * 3600,) * 2)  # further ahead than callpipe ever defers
+    soon = cfg.data_dir / "deferred" / "transcripts" / "soon.json"
+    soon.write_bytes(b"{}")
+    os.utime(soon, (clock.now() + 600,) * 2)  # a real deferral: it waits
     clock.advance(cfg.rescan_seconds)
     again = q.claim()
     assert again is not None and again.name == "late.json"
+    assert q.claim() is None
+
+
+def test_a_deferral_keeps_its_delay_when_the_wall_clock_steps_back(cfg: Config) -> None:
+    clock = FakeClock()
+    q = make_queue(cfg, clock)
+    q.publish("d.json", b"{}")
+    task = q.claim()
+    assert task is not None
+    task.defer(clock.now() + 30)
+    clock.step(-2 * 3600)
+    clock.advance(15)
+    assert q.claim() is None
+    clock.advance(16)  # rescans come and go; the monotonic due time holds
+    again = q.claim()
+    assert again is not None and again.name == "d.json"
 
 
 def test_publish_never_overwrites_a_waiting_task(cfg: Config) -> None:

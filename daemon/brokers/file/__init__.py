@@ -21,6 +21,9 @@ from daemon.config import Config
 
 __all__ = ["FileBroker", "read_regular"]
 
+# Below this, a task or a result may not fit: status says the disk is full before a stage fails.
+LOW_SPACE = 64 * 1024
+
 
 class FileConsumer(Consumer):
     def __init__(self, queue: FileQueue) -> None:
@@ -143,6 +146,9 @@ class FileBroker(Broker):
     def health(self) -> list[str]:
         if not self.root.is_dir():
             return [f"data folder {self.root} does not exist"]
+        space = os.statvfs(self.root)
+        if space.f_bavail * space.f_frsize < LOW_SPACE or (space.f_files and not space.f_favail):
+            return [f"disk full on DATA_DIR ({self.root}): tasks wait, none is lost; free some space"]
         return []
 
     def close(self) -> None:

@@ -10,29 +10,28 @@ Modelled on Maildir and the Postfix queue. A task is a file; its folder is its s
 
 Every move is a rename on one filesystem, so a crash leaves each task in exactly one folder.
 The next task comes from an in-memory FIFO index fed by the watcher and by rescans, so
-claiming never lists and sorts the folder.
-
-Failures of the machine (a full disk, a folder made read-only) raise UnavailableError and
-never dead-letter a task: a dead letter is for input that can never succeed.
+claiming never lists and sorts the folder. Failures of the machine (a full disk, a folder
+made read-only) raise UnavailableError and never dead-letter a task.
 """
 
 from __future__ import annotations
 
 import contextlib
-import heapq
 import logging
 import os
 import queue as stdqueue
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 from filelock import FileLock
 
 from daemon import fsutil
-from daemon.broker import Envelope, Message, Published, UnavailableError
+from daemon.broker import Envelope, Message, Published
 from daemon.brokers.file import sweep
+from daemon.brokers.file.due import DueTimes
 from daemon.brokers.file.envelopes import EnvelopeStore
 from daemon.brokers.file.layout import QueueFolders, locks_dir, tmp_dir
 from daemon.brokers.file.names import NameIndex, is_ignored_name, kind_of, sanitize
@@ -48,9 +47,6 @@ log = logging.getLogger(__name__)
 
 _BAD_NAME = "file name is not allowed: use 1-128 characters of A-Z a-z 0-9 . _ - not starting with ."
 CLEAN_INTERVAL = 3600.0
-# No deferral in callpipe is longer than about an hour (delivery's longest is 4,000 s). A due
-# time further ahead than this came from a wall clock stepped back: it counts as due now.
-MAX_DEFERRAL = 6 * 3600.0
 
 
 class FileMessage(Message):
@@ -96,11 +92,11 @@ class FileQueue:
         self._recover_lock = FileLock(self._locks / f"{f.queue}.lock", thread_local=False)
         self._index = NameIndex()
         self._events: stdqueue.SimpleQueue[str] = stdqueue.SimpleQueue()
-        self._due: list[tuple[float, str]] = []
+        self._due = DueTimes(clock)
         self._watcher = FolderWatcher(self.inbox, self._events, self.wakeup) if watch else None
         self._next_rescan = 0.0  # monotonic
         self._next_clean = 0.0  # monotonic
-        self._stranded: list[FileMessage] = []  # claimed tasks a failed release could not put back
+        self._stranded: list[tuple[FileMessage, Callable[[], None]]] = []  # settlements to do again
         self._reported: set[str] = set()  # stray entries already reported once
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -160,7 +156,7 @@ class FileQueue:
         if mono >= self._next_rescan:
             self.rescan()
             self.recover()
-        if self._due and self._due[0][0] <= self.clock.now():
+        if self._due.due_now():
             self.promote_deferred()
         if mono >= self._next_clean:
             self.clean()
@@ -218,55 +214,61 @@ class FileQueue:
         return FileMessage(self, dest, st.st_ino, self.name, name, raw, doc, envelope)
 
     def ack(self, message: FileMessage) -> None:
-        try:
+        def move() -> None:
             if self.f.done is None:
                 os.unlink(message.path)
                 fsutil.fsync_dir(self.active)
             else:
                 fsutil.durable_rename(message.path, self.f.done / message.name)
-        except OSError as exc:
-            raise unavailable(exc, self.root) from exc
-        message.settled = True
-        self.envelopes.forget(message.ino)
+            self.envelopes.forget(message.ino)
+
+        self._settle(message, move)
 
     def defer(self, message: FileMessage, until: float, envelope: Envelope) -> None:
         """Hidden until `until`; the envelope is kept apart from the body, keyed by the file."""
         envelope.not_before = until
         envelope.owner = ""
-        try:
+
+        def move() -> None:
             self.envelopes.save(message.ino, envelope)
             self._defer_path(message.path, message.name, until)
-        except OSError as exc:
-            raise unavailable(exc, self.root) from exc
-        message.settled = True
+
+        self._settle(message, move)
 
     def dead_letter(self, message: FileMessage, reason: str) -> None:
-        try:
+        def move() -> None:
             self._dead_letter_path(message.path, message.name, reason, call_id=message.call_id)
-        except OSError as exc:
-            raise unavailable(exc, self.root) from exc
-        message.settled = True
-        self.envelopes.forget(message.ino)
+            self.envelopes.forget(message.ino)
+
+        self._settle(message, move)
 
     def release(self, message: FileMessage, delay: float) -> None:
         """Back to waiting after `delay`, envelope unchanged: the environment failed, not the task."""
+        until = self.clock.now() + delay
+        self._settle(message, lambda: self._defer_path(message.path, message.name, until))
+
+    def _settle(self, message: FileMessage, move: Callable[[], None]) -> None:
+        """Do a settlement; when the machine refuses it (a full disk, a folder made read-only),
+        keep it to do again later rather than undo the work: a result delivered whose ack could
+        not be moved into done/ is acked later, never sent again."""
+        message.settled = True  # decided: whatever happens now, no one handles this message twice
         try:
-            self._defer_path(message.path, message.name, self.clock.now() + delay)
+            move()
         except OSError as exc:
-            if message not in self._stranded:
-                self._stranded.append(message)
+            self._stranded.append((message, move))
             raise unavailable(exc, self.root) from exc
-        message.settled = True
-        if message in self._stranded:
-            self._stranded.remove(message)
 
     def release_stranded(self) -> int:
-        released = 0
-        for message in list(self._stranded):
-            with contextlib.suppress(UnavailableError):
-                self.release(message, 0.0)
-                released += 1
-        return released
+        """Retry the settlements the machine refused; returns how many went through."""
+        done = 0
+        for pending in list(self._stranded):
+            try:
+                pending[1]()
+            except OSError:
+                continue
+            self._stranded.remove(pending)
+            done += 1
+        return done
 
     # -- deferral ----------------------------------------------------------------------------
 
@@ -274,16 +276,14 @@ class FileQueue:
         os.utime(path, (until, until))
         dest = fsutil.unique_path(self.f.deferred, name)
         fsutil.durable_rename(path, dest)
-        heapq.heappush(self._due, (until, dest.name))
+        self._due.add(dest.name, until)
 
     def promote_deferred(self, *, all_now: bool = False) -> int:
         """Move due deferred tasks (or every one, when the far side is back) into the inbox."""
         if all_now:
             self._scan_deferred()
-        now = self.clock.now()
         moved = 0
-        while self._due and (all_now or self._due[0][0] <= now):
-            _, name = heapq.heappop(self._due)
+        for name in self._due.pop(all_now=all_now):
             src = self.f.deferred / name
             dest = fsutil.unique_path(self.inbox, name)
             try:
@@ -292,7 +292,7 @@ class FileQueue:
                 continue  # another worker promoted it
             except OSError as exc:
                 log.warning("could not promote deferred %s: %s", name, exc.strerror)
-                heapq.heappush(self._due, (now + 30, name))
+                self._due.retry_later(name, 30)
                 break
             moved += 1
             self._index.add(dest.name)
@@ -303,19 +303,13 @@ class FileQueue:
         return moved
 
     def _scan_deferred(self) -> None:
-        due = []
-        horizon = self.clock.now() + MAX_DEFERRAL
+        found = []
         with os.scandir(self.f.deferred) as it:
             for entry in it:
-                if is_ignored_name(entry.name):
-                    continue
-                with contextlib.suppress(FileNotFoundError):
-                    when = entry.stat(follow_symlinks=False).st_mtime
-                    # Further ahead than any deferral callpipe makes: the wall clock was stepped
-                    # back after it was saved. Due now, rather than hours late.
-                    due.append((0.0 if when > horizon else when, entry.name))
-        heapq.heapify(due)
-        self._due = due
+                if not is_ignored_name(entry.name):
+                    with contextlib.suppress(FileNotFoundError):
+                        found.append((entry.name, entry.stat(follow_symlinks=False).st_mtime))
+        self._due.rebuild(found)
 
     # -- dead letters ------------------------------------------------------------------------
 
