@@ -25,7 +25,8 @@ import pytest
 
 from devtools.sink import WebhookSink
 from tests.conftest import ROOT, wait_for
-from tests.test_supervisord import STAGES, delivered, drop, transcript
+from tests.supervision import flows_and_recovers_a_killed_stage, logged_each_event_on_one_line
+from tests.test_supervisord import STAGES
 
 PM2 = ROOT / "tools" / "node_modules" / ".bin" / "pm2"
 
@@ -152,28 +153,7 @@ def test_pm2_runs_restarts_and_stops_every_stage(tmp_path: Path, sink: WebhookSi
     assert started.returncode == 0, started.stdout + started.stderr
     assert wait_for(lambda: pm2.all_up(data), timeout=20, interval=0.2), pm2.report()
 
-    # A transcript flows through every stage to the webhook.
-    drop(data, "pm-1.json", transcript("pm-1"))
-    assert wait_for(lambda: len(delivered(sink, "pm-1")) == 1, timeout=15)
-    assert wait_for(lambda: (data / "done/results/pm-1.json").exists(), timeout=5)
-    assert (data / "done/transcripts/pm-1.json").exists()
-
-    # Kill delivery while it waits on the webhook: pm2 restarts it, and the new process
-    # recovers the result its predecessor had claimed and sends it.
-    sink.hang_seconds = 60
-    drop(data, "pm-2.json", transcript("pm-2"))
-    assert wait_for(lambda: any((data / "delivering").glob("pm-2.json@*")), timeout=15)
-    time.sleep(0.3)  # the POST is on its way and hanging
-    _, old_pid = pm2.states()["delivery"]
-    assert old_pid is not None
-    os.kill(old_pid, signal.SIGKILL)
-    sink.hang_seconds = 0
-    assert wait_for(
-        lambda: pm2.states()["delivery"][1] not in (None, old_pid) and pm2.all_up(data), timeout=20, interval=0.2
-    ), pm2.report()
-    assert wait_for(lambda: len(delivered(sink, "pm-2")) >= 1, timeout=15)
-    assert wait_for(lambda: (data / "done/results/pm-2.json").exists(), timeout=5)
-    assert list((data / "delivering").iterdir()) == []
+    flows_and_recovers_a_killed_stage(data, sink, pm2.states, lambda: pm2.all_up(data), "pm")
     assert pm2.apps()["delivery"]["pm2_env"]["restart_time"] == 1
     # pm2 logs a death by signal with exit code 0: the signal is what tells it from a clean exit.
     assert re.search(r"App \[delivery:\d+\] exited with code \[\d+\] via signal \[SIGKILL\]", pm2.log())
@@ -194,9 +174,4 @@ def test_pm2_runs_restarts_and_stops_every_stage(tmp_path: Path, sink: WebhookSi
         assert re.search(rf"App \[{stage}:\d+\] exited with code \[0\] via signal \[SIGINT\]", pm2_log)
         assert "stopped cleanly" in (pm2.logs / f"{stage}.log").read_text()
 
-    # One line per event in each stage's own log: time, stage, call id, outcome.
-    line = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (\w+) \w+ (\S+) (\S+) ", re.M)
-    events = {(m[1], m[2], m[3]) for m in line.finditer((pm2.logs / "processor.log").read_text())}
-    events |= {(m[1], m[2], m[3]) for m in line.finditer((pm2.logs / "delivery.log").read_text())}
-    assert {("processor", "pm-1", "processed"), ("delivery", "pm-1", "delivered")} <= events
-    assert ("delivery", "pm-2.json", "recovered") in events  # the queue names a recovered task by file
+    logged_each_event_on_one_line(pm2.logs, "pm")

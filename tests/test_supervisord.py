@@ -23,6 +23,7 @@ import pytest
 
 from devtools.sink import WebhookSink
 from tests.conftest import ROOT, wait_for
+from tests.supervision import flows_and_recovers_a_killed_stage, logged_each_event_on_one_line
 
 STAGES = ("dialer", "intake", "processor", "delivery")
 BIN = Path(sys.executable).parent
@@ -111,31 +112,6 @@ def sink(tmp_path: Path) -> Iterator[WebhookSink]:
     receiver.close()
 
 
-def transcript(call_ref_id: str) -> bytes:
-    return json.dumps(
-        {
-            "call_ref_id": call_ref_id,
-            "start_time": "2025-10-02 14:25:00",
-            "end_time": "2025-10-02 14:26:00",
-            "messages": [
-                {"role": "assistant", "text": "Namaste! What's your name?", "timestamp": "2025-10-02 14:25:02"},
-                {"role": "user", "text": "My name is Rahul Sharma", "timestamp": "2025-10-02 14:25:08"},
-            ],
-        }
-    ).encode()
-
-
-def drop(data: Path, name: str, raw: bytes) -> None:
-    """How a producer hands over a transcript: write it beside the data folder, then rename it in."""
-    aside = data.parent / f"outgoing-{name}"
-    aside.write_bytes(raw)
-    os.rename(aside, data / "transcripts" / name)
-
-
-def delivered(sink: WebhookSink, call_ref_id: str) -> list[str]:
-    return [r.headers["webhook-id"] for r in sink.accepted() if json.loads(r.body)["call_ref_id"] == call_ref_id]
-
-
 @pytest.mark.slow
 def test_supervisord_runs_restarts_and_stops_every_stage(tmp_path: Path, sink: WebhookSink) -> None:
     data = tmp_path / "data"
@@ -154,26 +130,7 @@ def test_supervisord_runs_restarts_and_stops_every_stage(tmp_path: Path, sink: W
     try:
         assert wait_for(sv.all_running, timeout=20), sv.ctl("status")
 
-        # A transcript flows through every stage to the webhook.
-        drop(data, "sv-1.json", transcript("sv-1"))
-        assert wait_for(lambda: len(delivered(sink, "sv-1")) == 1, timeout=15)
-        assert wait_for(lambda: (data / "done/results/sv-1.json").exists(), timeout=5)
-        assert (data / "done/transcripts/sv-1.json").exists()
-
-        # Kill delivery while it waits on the webhook: supervisord restarts it, and the new
-        # process recovers the result its predecessor had claimed and sends it.
-        sink.hang_seconds = 60
-        drop(data, "sv-2.json", transcript("sv-2"))
-        assert wait_for(lambda: any((data / "delivering").glob("sv-2.json@*")), timeout=15)
-        time.sleep(0.3)  # the POST is on its way and hanging
-        _, old_pid = sv.states()["delivery"]
-        assert old_pid is not None
-        os.kill(old_pid, signal.SIGKILL)
-        sink.hang_seconds = 0
-        assert wait_for(lambda: sv.states()["delivery"][1] not in (None, old_pid) and sv.all_running(), timeout=20)
-        assert wait_for(lambda: len(delivered(sink, "sv-2")) >= 1, timeout=15)
-        assert wait_for(lambda: (data / "done/results/sv-2.json").exists(), timeout=5)
-        assert list((data / "delivering").iterdir()) == []
+        flows_and_recovers_a_killed_stage(data, sink, sv.states, sv.all_running, "sv")
 
         # `stop all` ends every stage with its own clean exit, well within stopwaitsecs.
         started = time.monotonic()
@@ -187,12 +144,7 @@ def test_supervisord_runs_restarts_and_stops_every_stage(tmp_path: Path, sink: W
             assert "stopped cleanly" in (sv.logs / f"{stage}.log").read_text()
         assert "exited: delivery (terminated by SIGKILL; not expected)" in supervisor_log
 
-        # One line per event in each stage's own log: time, stage, call id, outcome.
-        line = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (\w+) \w+ (\S+) (\S+) ", re.M)
-        events = {(m[1], m[2], m[3]) for m in line.finditer((sv.logs / "processor.log").read_text())}
-        events |= {(m[1], m[2], m[3]) for m in line.finditer((sv.logs / "delivery.log").read_text())}
-        assert {("processor", "sv-1", "processed"), ("delivery", "sv-1", "delivered")} <= events
-        assert ("delivery", "sv-2.json", "recovered") in events  # the queue names a recovered task by file
+        logged_each_event_on_one_line(sv.logs, "sv")
     finally:
         supervisord.send_signal(signal.SIGTERM)
         supervisord.wait(timeout=90)
