@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from analysis.emails import extract_email
+from analysis.fields import EMAIL, MODEL, NAME
 from analysis.lexicon import (
     CAR_WORDS,
     CHOICE,
@@ -36,8 +37,6 @@ from analysis.names import readback_name
 from analysis.phrases import PhraseSet, Text
 from analysis.replies import AFFIRM_WORDS, HUMAN_REQUEST, NEGATE_WORDS, NEGATION
 
-NAME, MODEL, EMAIL = "name", "model", "email"
-FIELDS = (NAME, MODEL, EMAIL)
 _KEYWORDS: tuple[tuple[str, PhraseSet], ...] = ((NAME, NAME_KEYWORDS), (MODEL, MODEL_KEYWORDS), (EMAIL, EMAIL_KEYWORDS))
 _SENTENCE = re.compile(r"[^.!?।॥\n]+[.!?।॥]*")
 _CLAUSE = re.compile(r"[^,.;!?।॥\n]+")

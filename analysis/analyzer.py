@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from analysis.acts import FIELDS
 from analysis.dialogue import follow
 from analysis.errors import BadTranscript
-from analysis.language import detect_language
+from analysis.fields import FIELDS
+from analysis.language import COMMON_WORDS, detect_language
 from analysis.models import ModelCatalog
 from analysis.payload import build_payload
 from analysis.routing import dropoff, route
@@ -38,7 +38,7 @@ class Analyzer:
     def __init__(self, settings: AnalysisSettings = AnalysisSettings()) -> None:
         self.settings = settings
         self.zone = ZoneInfo(settings.timezone)
-        self.catalog = ModelCatalog.load(settings.model_catalog)
+        self.catalog = ModelCatalog.load(settings.model_catalog, COMMON_WORDS)
 
     def analyze(self, doc: object) -> Analysis:
         """`doc` is the parsed JSON value of a transcript file. Raises BadTranscript, and nothing else."""

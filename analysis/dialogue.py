@@ -15,16 +15,13 @@ import re
 from dataclasses import dataclass, field
 
 from analysis.acts import (
-    EMAIL,
-    FIELDS,
-    MODEL,
-    NAME,
     affirms,
     agent_act,
     asks_for_person,
     vehicle_test,
 )
 from analysis.emails import extract_email
+from analysis.fields import EMAIL, FIELDS, MODEL, NAME
 from analysis.models import ModelCatalog
 from analysis.names import customer_name, name_words
 from analysis.phrases import Text

@@ -1,0 +1,74 @@
+"""Email addresses spoken by a customer, as an ASR engine wrote them down.
+
+One customer message goes in ("mera email r a h u l nine two at the rate g mail dot com hai"); the last
+complete, syntactically valid address comes out ("rahul92@gmail.com"). The text is cut into tokens
+(`lexer.py`), spelled forms are merged (`spelling.py`), and every "@" gathers an address around it
+(`address.py`). Validation is syntax only: this package never touches the network.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+from analysis.emails.address import candidates
+from analysis.emails.lexer import Tok, lex
+from analysis.emails.spelling import apply_multipliers, merge_letters, merge_numbers
+
+__all__ = ["extract_email", "normalize_spoken_email"]
+
+# Cheap pre-filter: a message without any of these cannot hold an address.
+_SIGNAL = re.compile(r"@|\bat|एट|ऐट")
+
+
+def _tokens(text: str) -> list[Tok]:
+    text = text.lower().replace("\u2019", "'")
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return merge_letters(merge_numbers(apply_multipliers(lex(text))))
+
+
+def normalize_spoken_email(text: str) -> str:
+    """The text after spoken-form normalisation (exposed for table tests and debugging).
+
+    Every address-shaped span is written as one address ("vikas malhotra at gmail dot com" ->
+    "vikasmalhotra@gmail.com"); the other words stay as said, lower-cased.
+    """
+    toks = _tokens(text)
+    spans = {start: (end, address) for start, end, address in candidates(toks)}
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        if out and toks[i].gap:
+            out.append(" ")
+        if i in spans:
+            i, address = spans[i]
+            out.append(address)
+        else:
+            out.append(toks[i].orig)
+            i += 1
+    return "".join(out)
+
+
+def extract_email(text: str) -> str | None:
+    """Normalise spoken forms in ONE customer message (English and Hindi, Latin or Devanagari) and return the
+    LAST complete, syntactically valid address in it (lower case), else None. No DNS, ever."""
+    if not isinstance(text, str) or not _SIGNAL.search(text.lower()):
+        return None
+    for _, _, address in reversed(candidates(_tokens(text))):
+        valid = _validated(address)
+        if valid is not None:
+            return valid
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _validated(address: str) -> str | None:
+    """The address if its syntax is valid (customers repeat an address, so answers are cached)."""
+    try:
+        return validate_email(address, check_deliverability=False).normalized.lower()
+    except (EmailNotValidError, ValueError, UnicodeError):
+        return None
