@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from itertools import pairwise
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -18,7 +19,7 @@ from analysis.emails.address import candidates
 from analysis.emails.lexer import Tok, lex
 from analysis.emails.spelling import apply_multipliers, merge_letters, merge_numbers
 
-__all__ = ["extract_email", "normalize_spoken_email"]
+__all__ = ["extract_email", "normalize_spoken_email", "typed_addresses"]
 
 # Cheap pre-filter: a message without any of these cannot hold an address.
 _SIGNAL = re.compile(r"@|\bat|एट|ऐट")
@@ -72,3 +73,26 @@ def _validated(address: str) -> str | None:
         return validate_email(address, check_deliverability=False).normalized.lower()
     except (EmailNotValidError, ValueError, UnicodeError):
         return None
+
+
+_LOCAL = re.compile(r"[a-z0-9._%+-]+")
+_DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+
+
+def typed_addresses(low: str) -> list[str]:
+    """Addresses typed whole ("a.b@gmail.com") in lower-cased text, in order. Each word is read once on
+    either side of its "@", never searched from every position, so this is linear on any input."""
+    found: list[str] = []
+    for word in low.split():
+        if "@" not in word:
+            continue
+        parts = word.split("@")
+        for before, after in pairwise(parts):
+            local = _LOCAL.match(before[::-1])
+            domain = _DOMAIN.match(after)
+            if local is None or domain is None:
+                continue
+            name = local.group()[::-1].lstrip("._%+-")
+            if name:
+                found.append(f"{name}@{domain.group().rstrip('-')}")
+    return found

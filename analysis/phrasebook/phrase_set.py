@@ -1,0 +1,113 @@
+"""A compiled set of phrases (syntax: `syntax.py`), matched against one message cheaply.
+
+Every phrase set keeps a gate: for each phrase, the words of its most telling mandatory position (the first
+three letters of a `*` word). Most messages share no key with the gate, so the regular expression never
+runs for them. Offsets of matches are offsets into the message's `low` text (and into any fragment of it
+passed in), since the matched `spaced` form has the same length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+
+from analysis.phrasebook.syntax import Phrase, parse
+from analysis.phrasebook.text import LETTER, STEM, Text, spaced
+
+_BEFORE = f"(?<![{LETTER}])"
+_AFTER = f"(?![{LETTER}])"
+
+
+class PhraseSet:
+    def __init__(self, phrases: Iterable[Phrase | str]) -> None:
+        """From parsed phrases (or phrase strings, parsed here; PhraseError for a bad one)."""
+        parsed = {p.text: p for p in (p if isinstance(p, Phrase) else parse(p) for p in phrases)}
+        # Longest first: at one position the regex takes the first alternative that matches.
+        ordered = sorted(parsed.values(), key=lambda p: len(p.text), reverse=True)
+        self.phrases = tuple(p.text for p in ordered)
+        gates = [word for phrase in ordered for word in phrase.gate]
+        self._keys = frozenset(word for word in gates if not word.endswith("*"))
+        self._stems = frozenset(word[:STEM] for word in gates if word.endswith("*"))
+        self._body = "|".join(p.regex for p in ordered) if ordered else "(?!)"
+        # Matching starts only at words a phrase can start with, each tried with just those phrases: one
+        # anchored match per candidate word instead of every phrase at every position.
+        by_lead: dict[str, list[str]] = {}
+        for phrase in ordered:
+            for lead in phrase.leads:
+                by_lead.setdefault(lead, []).append(phrase.regex)
+        self._by_lead = {lead: re.compile(f"(?:{'|'.join(regexes)}){_AFTER}") for lead, regexes in by_lead.items()}
+        self._leads = frozenset(self._by_lead)
+
+    @cached_property
+    def _at_end(self) -> re.Pattern[str]:
+        """The phrases ending where a text ends (give or take spaces): "i have a" before a car."""
+        return re.compile(f"{_BEFORE}(?:{self._body}) *$")
+
+    @cached_property
+    def _at_start(self) -> re.Pattern[str]:
+        """The phrases starting where a text starts: "hai mere paas" after a car."""
+        return re.compile(f"^ *(?:{self._body}){_AFTER}")
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+    def gate(self, text: Text) -> bool:
+        """Could this text hold one of the phrases? (Cheap; False means certainly not.)"""
+        return not self._keys.isdisjoint(text.keys) or (bool(self._stems) and not self._stems.isdisjoint(text.starts))
+
+    def search(self, text: Text) -> re.Match[str] | None:
+        """The first phrase in the text (the longest of those starting at the same word)."""
+        return next(self.finditer(text), None)
+
+    def finditer(self, text: Text) -> Iterator[re.Match[str]]:
+        """The phrases in the text, left to right, not overlapping."""
+        if not self.gate(text):
+            return iter(())
+        starts = text.starts
+        leads = self._leads.intersection(starts)
+        if not leads:
+            return iter(())
+        spaced, by_lead = text.spaced, self._by_lead
+        found = [
+            match
+            for lead in leads
+            for start in starts[lead]
+            if (match := by_lead[lead].match(spaced, start)) is not None
+        ]
+        if len(found) > 1:
+            found.sort(key=lambda match: match.start())
+            kept, free = [], 0
+            for match in found:
+                if match.start() >= free:
+                    kept.append(match)
+                    free = match.end()
+            found = kept
+        return iter(found)
+
+    def __contains__(self, fragment: str) -> bool:
+        """Search a part of a message's `low` text (a clause, say), behind the same gate."""
+        return self.search(Text(fragment)) is not None
+
+    def spans(self, text: Text) -> list[tuple[int, int]]:
+        """Where the phrases are in the text."""
+        return [match.span() for match in self.finditer(text)]
+
+    def masked(self, text: Text) -> Text:
+        """The text with every phrase in it replaced by commas (a clause break, the same length); the text
+        itself when there is none."""
+        spans = self.spans(text)
+        if not spans:
+            return text
+        out = text.low
+        for start, end in reversed(spans):
+            out = out[:start] + "," * (end - start) + out[end:]
+        return Text(out)
+
+    def ends(self, fragment: str) -> bool:
+        """Does a part of a message's `low` text end with one of the phrases?"""
+        return bool(self.phrases) and self._at_end.search(spaced(fragment)) is not None
+
+    def starts(self, fragment: str) -> bool:
+        """Does a part of a message's `low` text start with one of the phrases?"""
+        return bool(self.phrases) and self._at_start.match(spaced(fragment)) is not None
