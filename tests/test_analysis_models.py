@@ -32,7 +32,10 @@ MATCHES = [
     ("creta n line", "Hyundai Creta N Line"),
     ("creta electric chahiye", "Hyundai Creta Electric"),
     ("scorpio classic", "Mahindra Scorpio Classic"),
-    ("i want the scorpio n", "Mahindra Scorpio N"),
+    ("i want the scorpio n", "Mahindra Scorpio-N"),
+    ("wagon r", "Maruti Suzuki WagonR"),
+    ("city hybrid chahiye", "Honda City Hybrid"),
+    ("fortuner legender", "Toyota Fortuner Legender"),
     ("thar roxx", "Mahindra Thar Roxx"),
     ("swift dzire", "Maruti Suzuki Dzire"),
     # spoken numbers and letter names
