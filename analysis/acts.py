@@ -113,9 +113,11 @@ class AgentActs:
         named = [(f, words) for f, words in self._keywords if f not in exclude and words.gate(text)]
         if MODEL not in exclude and book.car_word.gate(text):
             named.append((MODEL, book.car_word))
-        if not named:
+        if not named and "?" not in text.low:
             return (), False
         hits = [(f, span, words is book.car_word) for f, words in named for span in words.spans(text)]
+        if MODEL not in exclude and not any(f == MODEL for f, _, _ in hits):
+            hits += self._offered_models(text, sentences, closing, confused)
         hits = [hit for hit in hits if sentences.of(hit[1][0]) not in closing]
         if not hits:
             return (), False
@@ -141,6 +143,25 @@ class AgentActs:
                     continue
             found[f] = max(found.get(f, -1), start)
         return tuple(sorted(found, key=found.__getitem__)), bool(owned_question)
+
+    def _offered_models(
+        self, text: Text, sentences: _Sentences, closing: set[int], confused: set[int]
+    ) -> list[tuple[Field, tuple[int, int], bool]]:
+        """A question offering models to choose from ("We have the Punch, Nexon and Harrier. Which one would
+        you like?", "the Creta or something else?") asks for the model again, at its question. One model
+        alone ("Kya aap Nexon EV hi lena chahenge?") only confirms a choice, as a read-back does."""
+        if "?" not in text.low and not self._book.question.gate(text):
+            return []
+        offered = {mention.canonical for mention in self._catalog.find(text.low)}
+        if not offered or (len(offered) == 1 and self._book.alternative.search(text) is None):
+            return []
+        questions = confused | sentences.holding(self._book.question.spans(text))
+        questions |= {sentences.of(match.start()) for match in _QUESTION_MARK.finditer(text.low)}
+        asking = sorted(questions - closing)
+        if not asking:
+            return []
+        start = sentences.starts[asking[-1]]
+        return [(MODEL, (start, start), False)]
 
     def _readback(self, text: Text, raw: str, last_asked: Field | None) -> dict[Field, str]:
         book = self._book

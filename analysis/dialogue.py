@@ -68,6 +68,7 @@ class DialogueReader:
         focus_owned = False
         readback_open = False
         name_confirmed = False  # the name is a read-back the customer affirmed
+        owned: set[str] = set()  # models the customer has said they own
         for index, turn in enumerate(turns):
             text = Text(turn.text)
             if turn.speaker == AGENT:
@@ -112,17 +113,20 @@ class DialogueReader:
                 state.values[NAME] = name
                 state.names_heard |= name_words(name)
                 name_confirmed = False
-            model = self._model_of_interest(turn.text, focus_owned)
+            model = self._model_of_interest(turn.text, focus_owned, owned)
             if model:
                 state.values[MODEL] = model
+            elif state.values[MODEL] in owned:  # "Creta" earlier, then "I already have a Creta"
+                state.values[MODEL] = ""
             email = extract_email(turn.text)
             if email:
                 state.values[Field.EMAIL] = email
         return state
 
-    def _model_of_interest(self, raw: str, owned_focus: bool) -> str | None:
+    def _model_of_interest(self, raw: str, owned_focus: bool, owned_models: set[str]) -> str | None:
         """The last model the customer names that is neither one they own nor one they turn down. In reply to
-        a question about the car they have now, a model counts only with a word of wanting ("chahiye")."""
+        a question about the car they have now, a model counts only with a word of wanting ("chahiye"). A
+        model once said to be owned stays owned for the call; `owned_models` collects them."""
         book = self._book
         chosen = None
         previous_end = 0
@@ -135,9 +139,12 @@ class DialogueReader:
             previous_end = mention.end
             owned = book.owned_before.ends(before) or book.owned_after.starts(after)
             refused = book.refused_before.ends(before) or book.refused_after.starts(after)
+            wanted = before in book.choice or _CLAUSE_BREAK.split(after, maxsplit=1)[0] in book.choice
             if owned_focus and not owned:
-                owned = not (before in book.choice or _CLAUSE_BREAK.split(after, maxsplit=1)[0] in book.choice)
-            if owned or refused:
+                owned = not wanted
+            if owned:
+                owned_models.add(mention.canonical)
+            if owned or refused or (mention.canonical in owned_models and not wanted):
                 continue
             chosen = mention.canonical
         return chosen

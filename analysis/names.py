@@ -46,7 +46,8 @@ class NameReader:
     def __init__(self, book: Phrasebook, is_vehicle: IsVehicle) -> None:
         self._book = book
         self._is_vehicle = is_vehicle
-        self._not_name = book.not_name
+        # English words are never a name either ("the network is very poor here" names nobody).
+        self._not_name = book.not_name | book.words.get("english", frozenset()) | book.borrowed
         self._leading = book.leading_filler
         self._trailing = book.trailing_filler
 
@@ -55,14 +56,16 @@ class NameReader:
         for the name or read one back; `first_words`: this is the customer's first message."""
         book = self._book
         tries: list[tuple[PhraseSet, bool]] = [(book.name_intro, True), (book.name_outro, False)]
-        if expected or first_words:
+        # A non-answer ("I can't hear you", "pata nahi") holds no weak statement or bare name.
+        weak = (expected or first_words) and book.non_answer.search(text) is None
+        if weak:
             tries += [(book.name_intro_weak, True), (book.name_outro_weak, False)]
         for phrases, after in tries:
             for fragment in _after(phrases, text) if after else _before(phrases, text):
                 name = self.clean(fragment) if after else self._name_before(fragment)
                 if name:
                     return name
-        return self._bare_reply(text) if expected else None
+        return self._bare_reply(text) if expected and weak else None
 
     def readback_name(self, text: Text, raw: str, fallback: bool) -> str | None:
         """The name an agent's read-back states: "I have your name as Vivek", "आपका नाम विवेक है, सही है?",
@@ -110,8 +113,6 @@ class NameReader:
         honorific ("haan ji, Rahul Sharma ji"). Any other word that is never a name makes the reply not a
         name, and so does a non-answer ("pata nahi", "I don't know")."""
         book = self._book
-        if book.non_answer.search(text) is not None:
-            return None
         # "சரிங்க, முத்து": an acknowledgement is a clause of its own.
         low = book.acknowledgement.masked(text).low
         for clause in _BARE_BREAK.split(_INITIAL.sub(r"\1", low)):
@@ -131,6 +132,7 @@ class NameReader:
         return word.rstrip(".") in self._not_name or any(ch.isdigit() for ch in word)
 
     def _finish(self, words: list[str]) -> str | None:
+        words = [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]  # "mohit mohit"
         if not words or len(words) > _MAX_WORDS or any(len(w) > _MAX_WORD_LENGTH for w in words):
             return None
         name = " ".join(w.title() if w.isascii() else w for w in words)

@@ -9,19 +9,25 @@ from bisect import bisect_right
 from analysis.phrasebook import Phrasebook, Text
 
 _CLAUSE = re.compile(r"[^,.;!?।॥\n]+")
+_NEGATION_REACH = 5  # words on either side of a request that can turn it around
 
 
 def asks_for_person(text: Text, book: Phrasebook) -> bool:
-    """The customer asks to speak with a dealer or a person, without a negation in the same clause. The
-    request's own words do not count as its negation: "not a machine" and "robot se baat nahi" are requests."""
+    """The customer asks to speak with a dealer or a person, not turned around by a negation close to the
+    request in its clause: a few words before it ("no need to talk to the dealer") or after it ("dealer se
+    baat nahi karni", "dealer kitta pesa vendam"). The request's own words do not count as its negation:
+    "not a machine" and "robot se baat nahi" are requests."""
     clauses: list[tuple[int, int]] = []
+    low = text.low
     for match in book.person_request.finditer(text):
         if not clauses:
-            clauses = [clause.span() for clause in _CLAUSE.finditer(text.low)]
+            clauses = [clause.span() for clause in _CLAUSE.finditer(low)]
         start, end = match.span()
-        clause_start, clause_end = clauses[max(0, bisect_right(clauses, (start, len(text.low))) - 1)]
-        rest = text.low[clause_start:start] + " , " + text.low[end:clause_end]
-        if rest not in book.negation:
+        clause_start, clause_end = clauses[max(0, bisect_right(clauses, (start, len(low))) - 1)]
+        before = " ".join(low[clause_start:start].split()[-_NEGATION_REACH:])
+        # The request's last word counts too: a negation can be fused into the verb ("maathadbekilla").
+        after = " ".join((low[:end].split()[-1:] if end else []) + low[end:clause_end].split()[:_NEGATION_REACH])
+        if before not in book.negation and after not in book.negation_after:
             return True
     return False
 

@@ -84,7 +84,7 @@ BAD_FILES = [
     ("unbalanced brace", "hi.txt", "[person_request]\n{dealer,agent se baat\n", 2, "'{' without its '}'"),
     ("nested braces", "ta.txt", "[confusion]\n{a,{b,c}}\n", 2, "do not nest"),
     ("star inside a word", "te.txt", "[confusion]\nmal*li\n", 2, "'*' may only end a word"),
-    ("punctuation in a word", "kn.txt", "[nudge]\nhello!\n", 2, "letters, digits"),
+    ("punctuation in a word", "kn.txt", "[nudge]\nhello!\n", 2, "letters, digits and ' only"),
     ("only optional words", "gu.txt", "[closing]\n{bye,}\n", 2, "no word that must appear"),
     ("starts with a question mark", "pa.txt", "[readback]\n? sahi\n", 2, "must start with a word"),
     ("a word list with punctuation", "en.txt", "[not_name]\nyes no, maybe\n", 2, "'no,' is not a word"),

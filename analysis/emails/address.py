@@ -83,7 +83,8 @@ def _word_text(tok: Tok, in_domain: bool) -> str | None:
 
 
 def _glued(word: Tok, joiner: Tok) -> bool:
-    """True if a spelled letter that looks like a filler still belongs to the address: "a dot sharma"."""
+    """True if a spelled letter that looks like a filler still belongs to the address, being joined to its
+    neighbour: "a dot sharma", "vinay dot h"."""
     return word.kind == Kind.WORD and len(word.text) == 1 and joiner.kind in (Kind.DOT, Kind.SYMBOL)
 
 
@@ -97,7 +98,7 @@ def _local_part(toks: list[Tok], at: int, floor: int) -> tuple[int, str]:
             pieces.append(tok.text)
         else:
             text = _word_text(tok, in_domain=False)
-            if text is None and _glued(tok, toks[j + 1]):
+            if text is None and (_glued(tok, toks[j + 1]) or (j > floor and _glued(tok, toks[j - 1]))):
                 text = tok.text
             if text is None or words == _MAX_LOCAL_WORDS:
                 break

@@ -5,6 +5,7 @@ The sections, and what reads them:
 agent messages (`acts.py`)
   name_question, model_question, email_question   the words that make a question about that field
   car_word, choice        "car", "gaadi" ask for the model only together with "which", "kaunsi", "எந்த"
+  alternative             "or", "ya", "leda": a question naming a model and an alternative offers a choice
   question                a sentence that asks or requests ("what", "may I", "bataiye", "sollunga")
   confusion               the agent did not understand, or asks again
   apology                 apologies that are not confusion ("sorry to hear that", "sorry to disturb")
@@ -15,7 +16,8 @@ agent messages (`acts.py`)
   owned_question          a question about the car the customer has now ("which car do you drive?")
 customer messages (`replies.py`, `names.py`, `dialogue.py`)
   person_request          the customer asks for a person: dealer, agent, human, senior, showroom
-  negation                turns a request around in the same clause ("no need", "nahi")
+  negation                before a request, turns it around ("no need to", "I don't want to")
+  negation_after          after a request, turns it around ("dealer se baat nahi karni", "pesa vendam")
   acknowledgement         yes, okay, correct, go on: never a name; affirms a read-back
   rejection               no, wrong: rejects a read-back
   ivr                     IVR, network and voicemail messages: nobody was there to answer
@@ -49,6 +51,7 @@ SECTIONS: dict[str, Kind] = {
             "email_question",
             "car_word",
             "choice",
+            "alternative",
             "question",
             "confusion",
             "apology",
@@ -59,6 +62,7 @@ SECTIONS: dict[str, Kind] = {
             "owned_question",
             "person_request",
             "negation",
+            "negation_after",
             "acknowledgement",
             "rejection",
             "ivr",
@@ -87,6 +91,7 @@ class Phrasebook:
     email_question: PhraseSet
     car_word: PhraseSet
     choice: PhraseSet
+    alternative: PhraseSet
     question: PhraseSet
     confusion: PhraseSet
     apology: PhraseSet
@@ -97,6 +102,7 @@ class Phrasebook:
     owned_question: PhraseSet
     person_request: PhraseSet
     negation: PhraseSet
+    negation_after: PhraseSet
     acknowledgement: PhraseSet
     rejection: PhraseSet
     ivr: PhraseSet

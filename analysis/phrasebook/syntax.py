@@ -32,7 +32,7 @@ _ELLIPSIS_WORDS = 3
 _GAP = " *"  # phrases match the message's `spaced` form, where spaces and commas are all spaces
 # A nukta may follow any letter of its script: "ज़रूर" and "जरूर" are one word.
 _NUKTA_AFTER = {0x900 >> 7: "\u093c?", 0xA00 >> 7: "\u0a3c?", 0xA80 >> 7: "\u0abc?"}
-_WORD_CHARS = re.compile(f"[{LETTER}'-]+")
+_WORD_CHARS = re.compile(f"[{LETTER}']+")
 _MAX_GATE_EXPANSIONS = 64
 
 # Words in nearly every message: a gate on them would open for everything.
@@ -76,7 +76,7 @@ def _likelihood(word: str) -> float:
 
 def parse(line: str) -> Phrase:
     """Compile one phrase; PhraseError says what is wrong with it."""
-    text = " ".join(fold(line.lower()).split())
+    text = " ".join(fold(line.lower()).replace("-", " ").split())  # a hyphen is a space, as in messages
     if not text:
         raise PhraseError("empty phrase")
     positions = _positions(text)
@@ -142,7 +142,7 @@ def _word_regex(word: str) -> str:
         raise PhraseError(f"'*' may only end a word: {word!r}")
     if not _WORD_CHARS.fullmatch(stem):
         raise PhraseError(
-            f"{word!r}: a word holds letters, digits, ' and - only "
+            f"{word!r}: a word holds letters, digits and ' only "
             "(use {a,b} for choices, * for the rest of a word, ? for a question mark, ... for any words)"
         )
     out: list[str] = []
@@ -167,7 +167,7 @@ def _leads(positions: list[str]) -> frozenset[str]:
             for option in options:
                 words = option.split()
                 if words:
-                    leads.add(words[0].rstrip("*").split("-")[0].translate(STRIP_NUKTAS)[:STEM])
+                    leads.add(words[0].rstrip("*").translate(STRIP_NUKTAS)[:STEM])
             if all(option.split() for option in options):
                 return frozenset(leads)  # this piece always says a word: nothing after it can start the phrase
     return frozenset(leads)
@@ -194,21 +194,12 @@ def _position_gate(position: str) -> set[str] | None:
             return None
     picks: set[str] = set()
     for expansion in expansions:
-        words = [_gate_form(word.translate(STRIP_NUKTAS)) for word in expansion.split() if word not in ("?", ELLIPSIS)]
+        words = [word.translate(STRIP_NUKTAS) for word in expansion.split() if word not in ("?", ELLIPSIS)]
         words = [word for word in words if _gate_word(word)]
         if not words:
             return None
         picks.add(max(words, key=lambda word: (word not in _COMMON, len(word.rstrip("*")))))
     return picks
-
-
-def _gate_form(word: str) -> str:
-    """A hyphenated word is split into words by the message's tokens: its longest part stands for it."""
-    if "-" not in word:
-        return word
-    parts = word.split("-")
-    longest = max(range(len(parts)), key=lambda i: len(parts[i].rstrip("*")))
-    return parts[longest] + ("*" if word.endswith("*") and longest < len(parts) - 1 else "")
 
 
 def _gate_word(option: str) -> bool:

@@ -35,16 +35,17 @@ _FOLD = str.maketrans(
     }
 )
 STRIP_NUKTAS = str.maketrans(dict.fromkeys(map(ord, NUKTAS)))
-# Phrases match a same-length copy of the text in which every space and comma is a plain space, so a gap
-# between words in a phrase is just " *" (spaces and commas run freely through ASR output).
+# Phrases match a same-length copy of the text in which every space, comma and hyphen is a plain space, so a
+# gap between words in a phrase is just " *" (spaces, commas and hyphens run freely through ASR output:
+# "manager-ஐ", "e-mail").
 _SPACES = str.maketrans(
-    dict.fromkeys(",\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000", " ")
+    dict.fromkeys(",-\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000", " ")
     | {c: " " for c in range(0x2000, 0x200B)}
 )
 
 
 def spaced(low: str) -> str:
-    """`low` with every space and comma a plain space; the same length, so offsets are shared."""
+    """`low` with every space, comma and hyphen a plain space; the same length, so offsets are shared."""
     return low.translate(_SPACES)
 
 
