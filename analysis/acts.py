@@ -152,6 +152,10 @@ class AgentActs:
         alone ("Kya aap Nexon EV hi lena chahenge?") only confirms a choice, as a read-back does."""
         if "?" not in text.low and not self._book.question.gate(text):
             return []
+        # The agent spells the cars it offers: without two car words, or one and an "or", none are offered.
+        car_words = len(self._catalog.vocabulary.intersection(text.keys))
+        if car_words == 0 or (car_words == 1 and self._book.alternative.search(text) is None):
+            return []
         offered = {mention.canonical for mention in self._catalog.find(text.low)}
         if not offered or (len(offered) == 1 and self._book.alternative.search(text) is None):
             return []
@@ -174,7 +178,8 @@ class AgentActs:
         name = self._names.readback_name(text, raw, fallback)
         if name:
             values[NAME] = name
-        if not values:  # a model read-back only offers the catalog's own spelling: look for one last
+        if not values and not self._catalog.vocabulary.isdisjoint(text.keys):
+            # A model read-back only offers the catalog's own spelling, which the agent spells right.
             model = self._catalog.match(raw)
             if model:
                 values[MODEL] = model

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from analysis.acts import AgentActs
+from analysis.acts import AgentAct, AgentActs
 from analysis.emails import extract_email
 from analysis.fields import FIELDS, MODEL, NAME, Field
 from analysis.models import ModelCatalog
@@ -32,6 +32,7 @@ from analysis.transcript import AGENT, Turn
 _CLAUSE_BREAK = re.compile(r"[,.;!?।]")
 _LOOK_BACK = 80  # characters before a mention that can hold "I have a" or "not"
 _LOOK_AHEAD = 40  # characters after it that can hold "hai mere paas" or "nahi"
+_ACT_CACHE = 4096  # agent lines remembered (a few hundred bytes each)
 
 
 @dataclass
@@ -52,13 +53,30 @@ def vehicle_test(catalog: ModelCatalog) -> Callable[[str], bool]:
 
 
 class DialogueReader:
-    """Follows conversations with one phrasebook and one catalog, both fixed at construction."""
+    """Follows conversations with one phrasebook and one catalog, both fixed at construction.
 
-    def __init__(self, book: Phrasebook, catalog: ModelCatalog) -> None:
+    What an agent message does depends only on its text and the field asked before it, and voice agents say
+    the same lines call after call, so those readings are remembered (up to `act_cache` of them).
+    """
+
+    def __init__(self, book: Phrasebook, catalog: ModelCatalog, act_cache: int = _ACT_CACHE) -> None:
         self._book = book
         self._catalog = catalog
         self._names = NameReader(book, vehicle_test(catalog))
         self._acts = AgentActs(book, catalog, self._names)
+        self._act_cache: dict[tuple[str, Field | None], AgentAct] = {}
+        self._act_cache_size = act_cache
+
+    def _act(self, raw: str, last_asked: Field | None) -> AgentAct:
+        key = (raw, last_asked)
+        act = self._act_cache.get(key)
+        if act is None:
+            act = self._acts.act(Text(raw), raw, last_asked)
+            if self._act_cache_size:
+                if len(self._act_cache) >= self._act_cache_size:
+                    self._act_cache.clear()
+                self._act_cache[key] = act
+        return act
 
     def follow(self, turns: tuple[Turn, ...]) -> Dialogue:
         book, names = self._book, self._names
@@ -70,9 +88,8 @@ class DialogueReader:
         name_confirmed = False  # the name is a read-back the customer affirmed
         owned: set[str] = set()  # models the customer has said they own
         for index, turn in enumerate(turns):
-            text = Text(turn.text)
             if turn.speaker == AGENT:
-                act = self._acts.act(text, turn.text, state.last_asked)
+                act = self._act(turn.text, state.last_asked)
                 state.confusion += act.confused
                 for asked in act.asks:
                     state.attempts[asked].append(index)
@@ -86,6 +103,7 @@ class DialogueReader:
                     state.names_heard |= name_words(act.readback[NAME])
                 continue
             state.customer_texts.append(turn.text)
+            text = Text(turn.text)
             if is_ivr(text, book):
                 readback_open = False
                 continue

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from itertools import islice
 
 from analysis.phrasebook import Phrasebook, PhraseSet, Text
 from analysis.phrasebook.text import LETTER
@@ -28,6 +29,7 @@ _BREAKS = '[,.;:!?।॥\n—–()"]'
 _CLAUSE_BREAK = re.compile(_BREAKS)
 _BARE_BREAK = re.compile("[,.;:!?।॥\n—–]+")
 _LOOK = 80  # characters around a marker that can hold a name; bounds the work on a very long message
+_MAX_MARKERS = 8  # "my name is" markers read in one message: nobody says it more often, and each costs work
 _LEADING_GAP = re.compile(r"[\s,:]*")
 _KYA_MAIN = re.compile(
     rf"(?:kya\s+)?(?:main|mai|मैं)\s+(?P<x>[^,.;:!?।॥\n—–()\"]{{1,{_LOOK}}}?)\s+(?:se|से)\s+(?:baat|बात)"
@@ -142,7 +144,7 @@ class NameReader:
 def _after(phrases: PhraseSet, text: Text) -> Iterator[str]:
     """The clause after each phrase, at most _LOOK characters of it."""
     low = text.low
-    for match in phrases.finditer(text):
+    for match in islice(phrases.finditer(text), _MAX_MARKERS):
         start = _LEADING_GAP.match(low, match.end()).end()
         yield _CLAUSE_BREAK.split(low[start : start + _LOOK], maxsplit=1)[0]
 
@@ -150,7 +152,7 @@ def _after(phrases: PhraseSet, text: Text) -> Iterator[str]:
 def _before(phrases: PhraseSet, text: Text) -> Iterator[str]:
     """The clause before each phrase, at most _LOOK characters of it."""
     low = text.low
-    for match in phrases.finditer(text):
+    for match in islice(phrases.finditer(text), _MAX_MARKERS):
         window = low[max(0, match.start() - _LOOK) : match.start()]
         yield _CLAUSE_BREAK.split(window)[-1]
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import islice
 
 from analysis.phrasebook import Phrasebook, Text
 
 _CLAUSE = re.compile(r"[^,.;!?।॥\n]+")
 _NEGATION_REACH = 5  # words on either side of a request that can turn it around
+_NEGATION_LOOK = 80  # ... within this many characters
+_MAX_REQUESTS = 8  # requests weighed in one message; past a few, a message repeating them is noise
 
 
 def asks_for_person(text: Text, book: Phrasebook) -> bool:
@@ -19,14 +22,15 @@ def asks_for_person(text: Text, book: Phrasebook) -> bool:
     "not a machine" and "robot se baat nahi" are requests."""
     clauses: list[tuple[int, int]] = []
     low = text.low
-    for match in book.person_request.finditer(text):
+    for match in islice(book.person_request.finditer(text), _MAX_REQUESTS):
         if not clauses:
             clauses = [clause.span() for clause in _CLAUSE.finditer(low)]
         start, end = match.span()
         clause_start, clause_end = clauses[max(0, bisect_right(clauses, (start, len(low))) - 1)]
-        before = " ".join(low[clause_start:start].split()[-_NEGATION_REACH:])
+        before = " ".join(low[max(clause_start, start - _NEGATION_LOOK) : start].split()[-_NEGATION_REACH:])
         # The request's last word counts too: a negation can be fused into the verb ("maathadbekilla").
-        after = " ".join((low[:end].split()[-1:] if end else []) + low[end:clause_end].split()[:_NEGATION_REACH])
+        last_word = low[max(start, low.rfind(" ", start, end) + 1) : end]
+        after = last_word + " " + " ".join(low[end : min(clause_end, end + _NEGATION_LOOK)].split()[:_NEGATION_REACH])
         if before not in book.negation and after not in book.negation_after:
             return True
     return False

@@ -23,6 +23,8 @@ __all__ = ["extract_email", "normalize_spoken_email", "typed_addresses"]
 
 # Cheap pre-filter: a message without any of these cannot hold an address.
 _SIGNAL = re.compile(r"@|\bat|एट|ऐट")
+_SIGNALS = 4  # the last addresses of a message that are read; a customer corrects an address once or twice
+_REACH = 200  # characters on either side of an "at" that can belong to its address
 
 
 def _tokens(text: str) -> list[Tok]:
@@ -57,13 +59,29 @@ def normalize_spoken_email(text: str) -> str:
 def extract_email(text: str) -> str | None:
     """Normalise spoken forms in ONE customer message (English and Hindi, Latin or Devanagari) and return the
     LAST complete, syntactically valid address in it (lower case), else None. No DNS, ever."""
-    if not isinstance(text, str) or not _SIGNAL.search(text.lower()):
+    if not isinstance(text, str):
         return None
-    for _, _, address in reversed(candidates(_tokens(text))):
+    signals = [match.start() for match in _SIGNAL.finditer(text.lower())]
+    if not signals:
+        return None
+    for _, _, address in reversed(candidates(_tokens(_around(text, signals)))):
         valid = _validated(address)
         if valid is not None:
             return valid
     return None
+
+
+def _around(text: str, signals: list[int]) -> str:
+    """The part of the text that can hold the last addresses: from a little before the _SIGNALS-th last
+    "at" to a little after the last one. No address reaches further (a spelled-out local part of 64
+    letters is some 150 characters), and a message full of "@" then costs no more than a few addresses."""
+    start = max(0, (signals[-_SIGNALS] if len(signals) > _SIGNALS else signals[0]) - _REACH)
+    end = signals[-1] + _REACH
+    if start == 0 and end >= len(text):
+        return text
+    space = text.rfind(" ", max(0, start - _REACH), start)  # whole words, when a space is near
+    after = text.find(" ", end, end + _REACH)
+    return text[space + 1 if space != -1 else start : after if after != -1 else end]
 
 
 @functools.lru_cache(maxsize=4096)

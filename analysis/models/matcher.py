@@ -75,6 +75,8 @@ class ModelCatalog:
         owned = [(alias.owner, words[alias]) for alias in document.aliases if not alias.ordinary]
         self._speller = Speller(vocabulary, owned, never)
         self._keys: dict[str, str] = {}
+        self.vocabulary = frozenset(vocabulary)
+        """Every word of every alias, as read: a text sharing none of them names a car only misspelt."""
 
     @classmethod
     def load(

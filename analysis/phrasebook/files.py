@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 
 from analysis.phrasebook.syntax import Phrase, PhraseError, parse
@@ -138,9 +139,15 @@ def read_folder(folder: Path, kinds: dict[str, Kind], override: bool) -> dict[st
     return files
 
 
+@cache
+def _read_shipped(kinds: tuple[tuple[str, Kind], ...]) -> dict[str, dict[str, _Edit]]:
+    """The shipped files, read and checked once per process (they do not change while it runs)."""
+    return read_folder(SHIPPED, dict(kinds), override=False)
+
+
 def merged(kinds: dict[str, Kind], overrides: Path | None) -> dict[str, dict[str, list[Line]]]:
     """section -> language -> lines: the shipped files, changed by the override folder if there is one."""
-    shipped = read_folder(SHIPPED, kinds, override=False)
+    shipped = _read_shipped(tuple(kinds.items()))
     result = {
         name: {language: list(sections[name].add) for language, sections in shipped.items() if name in sections}
         for name in kinds

@@ -99,10 +99,12 @@ class PhraseSet:
         spans = self.spans(text)
         if not spans:
             return text
-        out = text.low
-        for start, end in reversed(spans):
-            out = out[:start] + "," * (end - start) + out[end:]
-        return Text(out)
+        low, pieces, done = text.low, [], 0
+        for start, end in spans:
+            pieces += [low[done:start], "," * (end - start)]
+            done = end
+        pieces.append(low[done:])
+        return Text("".join(pieces))
 
     def ends(self, fragment: str) -> bool:
         """Does a part of a message's `low` text end with one of the phrases?"""
