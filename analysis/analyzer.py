@@ -42,14 +42,14 @@ class Analyzer:
         self.zone = ZoneInfo(settings.timezone)
         self.phrasebook = shipped_phrasebook() if settings.phrases is None else Phrasebook.load(settings.phrases)
         self.catalog = ModelCatalog.load(settings.model_catalog, common_words(self.phrasebook))
-        self._dialogue = DialogueReader(self.phrasebook, self.catalog)
+        self.dialogue = DialogueReader(self.phrasebook, self.catalog)
         self._language = LanguageDetector(self.phrasebook)
 
     def analyze(self, doc: object) -> Analysis:
         """`doc` is the parsed JSON value of a transcript file. Raises BadTranscript, and nothing else."""
         settings = self.settings
         transcript = read_transcript(doc, self.zone, settings.call_vendor)
-        dialogue = self._dialogue.follow(transcript.turns)
+        dialogue = self.dialogue.follow(transcript.turns)
         heard = dialogue.names_heard
         is_vehicle_word = self.catalog.is_vehicle_word
         language = self._language.detect(

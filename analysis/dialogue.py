@@ -62,8 +62,8 @@ class DialogueReader:
     def __init__(self, book: Phrasebook, catalog: ModelCatalog, act_cache: int = _ACT_CACHE) -> None:
         self._book = book
         self._catalog = catalog
-        self._names = NameReader(book, vehicle_test(catalog))
-        self._acts = AgentActs(book, catalog, self._names)
+        self.names = NameReader(book, vehicle_test(catalog))
+        self.acts = AgentActs(book, catalog, self.names)
         self._act_cache: dict[tuple[str, Field | None], AgentAct] = {}
         self._act_cache_size = act_cache
 
@@ -71,7 +71,7 @@ class DialogueReader:
         key = (raw, last_asked)
         act = self._act_cache.get(key)
         if act is None:
-            act = self._acts.act(Text(raw), raw, last_asked)
+            act = self.acts.act(Text(raw), raw, last_asked)
             if self._act_cache_size:
                 if len(self._act_cache) >= self._act_cache_size:
                     self._act_cache.clear()
@@ -79,7 +79,7 @@ class DialogueReader:
         return act
 
     def follow(self, turns: tuple[Turn, ...]) -> Dialogue:
-        book, names = self._book, self._names
+        book, names = self._book, self.names
         state = Dialogue()
         focus_asks: tuple[Field, ...] = ()
         focus_readback: dict[Field, str] = {}
@@ -131,7 +131,7 @@ class DialogueReader:
                 state.values[NAME] = name
                 state.names_heard |= name_words(name)
                 name_confirmed = False
-            model = self._model_of_interest(turn.text, focus_owned, owned)
+            model = self.model_of_interest(turn.text, focus_owned, owned)
             if model:
                 state.values[MODEL] = model
             elif state.values[MODEL] in owned:  # "Creta" earlier, then "I already have a Creta"
@@ -141,7 +141,7 @@ class DialogueReader:
                 state.values[Field.EMAIL] = email
         return state
 
-    def _model_of_interest(self, raw: str, owned_focus: bool, owned_models: set[str]) -> str | None:
+    def model_of_interest(self, raw: str, owned_focus: bool, owned_models: set[str]) -> str | None:
         """The last model the customer names that is neither one they own nor one they turn down. In reply to
         a question about the car they have now, a model counts only with a word of wanting ("chahiye"). A
         model once said to be owned stays owned for the call; `owned_models` collects them."""

@@ -28,9 +28,7 @@ def asks_for_person(text: Text, book: Phrasebook) -> bool:
         start, end = match.span()
         clause_start, clause_end = clauses[max(0, bisect_right(clauses, (start, len(low))) - 1)]
         before = " ".join(low[max(clause_start, start - _NEGATION_LOOK) : start].split()[-_NEGATION_REACH:])
-        # The request's last word counts too: a negation can be fused into the verb ("maathadbekilla").
-        last_word = low[max(start, low.rfind(" ", start, end) + 1) : end]
-        after = last_word + " " + " ".join(low[end : min(clause_end, end + _NEGATION_LOOK)].split()[:_NEGATION_REACH])
+        after = " ".join(low[end : min(clause_end, end + _NEGATION_LOOK)].split()[:_NEGATION_REACH])
         if before not in book.negation and after not in book.negation_after:
             return True
     return False

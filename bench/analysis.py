@@ -168,7 +168,7 @@ def main() -> None:
 
     whole = best_seconds(every_call, rounds, PASS) / POOL
     forgetful = Analyzer()
-    forgetful._dialogue = DialogueReader(forgetful.phrasebook, forgetful.catalog, act_cache=0)
+    forgetful.dialogue = DialogueReader(forgetful.phrasebook, forgetful.catalog, act_cache=0)
     cold = best_seconds(lambda: [analyze_bytes(raw, forgetful) for raw in pool], rounds, 1) / POOL
     calls = [[m["text"] for m in orjson.loads(raw)["messages"] if m["role"] == "user"] for raw in pool[:8]]
     catalog = analyzer.catalog

@@ -34,6 +34,7 @@ _GAP = " *"  # phrases match the message's `spaced` form, where spaces and comma
 _NUKTA_AFTER = {0x900 >> 7: "\u093c?", 0xA00 >> 7: "\u0a3c?", 0xA80 >> 7: "\u0abc?"}
 _WORD_CHARS = re.compile(f"[{LETTER}']+")
 _MAX_GATE_EXPANSIONS = 64
+_VIRAMAS = "\u094d\u0a4d\u0acd\u0bcd\u0c4d\u0ccd"
 
 # Words in nearly every message: a gate on them would open for everything.
 _COMMON = word_set("""
@@ -145,8 +146,12 @@ def _word_regex(word: str) -> str:
             f"{word!r}: a word holds letters, digits and ' only "
             "(use {a,b} for choices, * for the rest of a word, ? for a question mark, ... for any words)"
         )
+    stem = stem.translate(STRIP_NUKTAS)
+    if star:
+        # "டீலர்*" also matches "டீலரை": an inflection replaces the final virama with a vowel sign.
+        stem = stem.rstrip(_VIRAMAS) or stem
     out: list[str] = []
-    for char in stem.translate(STRIP_NUKTAS):
+    for char in stem:
         out.append(re.escape(char))
         if char.isalpha():
             out.append(_NUKTA_AFTER.get(ord(char) >> 7, ""))
