@@ -156,13 +156,16 @@ class DialogueReader:
             after = fold(raw[mention.end : mention.end + _LOOK_AHEAD].lower())
             previous_end = mention.end
             owned = book.owned_before.ends(before) or book.owned_after.starts(after)
-            refused = book.refused_before.ends(before) or book.refused_after.starts(after)
-            wanted = before in book.choice or _CLAUSE_BREAK.split(after, maxsplit=1)[0] in book.choice
-            if owned_focus and not owned:
-                owned = not wanted
+            refused = not owned and (book.refused_before.ends(before) or book.refused_after.starts(after))
+            if not (owned or refused) and (owned_focus or mention.canonical in owned_models):
+                # Asked about the car they have now, or naming one they own: only a word of wanting makes it
+                # the car of interest ("Seltos chahiye").
+                wanted = before in book.choice or _CLAUSE_BREAK.split(after, maxsplit=1)[0] in book.choice
+                owned = owned_focus and not wanted
+                refused = not wanted  # passed over: a car they own, named again
             if owned:
                 owned_models.add(mention.canonical)
-            if owned or refused or (mention.canonical in owned_models and not wanted):
+            if owned or refused:
                 continue
             chosen = mention.canonical
         return chosen

@@ -4,13 +4,13 @@ at least 1,000/s), and the time for a 1 MB adversarial transcript (target: at mo
 Run: .venv/bin/python bench/analysis.py [ROUNDS]
 
 The call mixes Hindi and English, a re-asked email, read-backs, a correction and an owned car, so every
-extractor does real work. A pool of 64 such calls differs in the customer's name, car and email (and so in
-every agent line that repeats them); the agent's fixed prompts are the same in every call, as they are in
-production, where the analyser remembers how it read them. The pool is analysed round after round, and
-the same run with that memory switched off is shown beside it. Parsing the file's bytes is included;
-loading the phrase files and the catalog is not (a stage does it once at start). CPU time of this process
-is measured, the best of several rounds is reported, and the catalog, the email reader and the language
-detector alone are timed on the same messages to show where the time goes.
+extractor does real work. Every call of the run has its own customer (name, car, email, and so every
+agent line that repeats them); only the agent's fixed prompts are the same in every call, as they are in
+production, where the analyser remembers how it read them. The same calls with that memory switched off
+are shown beside it. Parsing the file's bytes is included; loading the phrase files and the catalog is
+not (a stage does it once at start). CPU time of this process is measured, the best of several rounds of
+192 calls is reported, and the catalog, the email reader and the language detector alone are timed on the
+same customers' messages to show where the time goes.
 
 The adversarial transcript is 1 MB of messages that each stress something: long runs of punctuation,
 words of 100,000 letters, mixed scripts, control characters, and trigger phrases ("my name is", "dealer se
@@ -69,16 +69,25 @@ LINES = [
     ("assistant", "Aapka din shubh ho, {First} ji. Namaste!"),
     ("user", "bye"),
 ]
-FIRST = ["rahul", "priya", "amit", "sneha", "vikas", "kavita", "arjun", "meena"]
-LAST = ["sharma", "verma", "iyer", "reddy", "patel", "singh", "nair", "gupta"]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+FIRST = _words("""rahul priya amit sneha vikas kavita arjun meena rohan divya karan pooja suresh anita manoj deepa
+    nikhil swati ajay rekha sanjay neha vivek asha ravi geeta anil lata deepak usha prakash nisha kunal
+    pallavi gaurav shruti harish komal varun""")
+LAST = _words("""sharma verma iyer reddy patel singh nair gupta mehta joshi rao kulkarni das menon pillai bose
+    chopra malhotra kapoor saxena mishra pandey tiwari yadav jain shah desai naidu kumar agarwal bansal
+    chauhan thakur bhat shetty hegde goel arora sethi""")
 CARS = [("nexan ev", "Nexon EV"), ("kreta", "Creta"), ("seltos", "Seltos"), ("harrier", "Harrier")]
 OWNED = ["Swift", "Alto", "Baleno", "Wagon R"]
-POOL = 64
-PASS = 4  # passes over the pool per round
+CALLS = 192  # per round; every call of the run has a customer no earlier call had
 
 
 def transcript_bytes(variant: int) -> bytes:
-    first, last = FIRST[variant % len(FIRST)], LAST[variant // len(FIRST) % len(LAST)]
+    first, last = FIRST[variant % len(FIRST)], LAST[variant // len(FIRST) % len(LAST)]  # 1,600 customers
     spoken, model = CARS[variant % len(CARS)]
     values = {
         "first": first,
@@ -144,58 +153,48 @@ def adversarial_bytes(size: int = 1_000_000) -> bytes:
     return orjson.dumps({"call_ref_id": "adversarial", "start_time": "2025-10-02 10:00:00", "messages": messages})
 
 
-def best_seconds(work: Callable[[], object], rounds: int, per_round: int) -> float:
-    """The fastest of `rounds` rounds, in CPU seconds per call of `work`."""
+def cpu_seconds(work: Callable[[], object]) -> float:
+    began = time.process_time()
     work()
-    times = []
-    for _ in range(rounds):
-        began = time.process_time()
-        for _ in range(per_round):
-            work()
-        times.append((time.process_time() - began) / per_round)
-    return min(times)
+    return time.process_time() - began
 
 
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    calls = [transcript_bytes(variant) for variant in range(CALLS * (rounds + 1))]
+    assert len(set(calls)) == len(calls) <= len(FIRST) * len(LAST)
     analyzer = Analyzer()
-    pool = [transcript_bytes(variant) for variant in range(POOL)]
-    print("summary:", analyze_bytes(pool[0], analyzer).summary)
+    print("summary:", analyze_bytes(calls[0], analyzer).summary)
 
-    def every_call() -> None:
-        for raw in pool:
-            analyze_bytes(raw, analyzer)
+    def analyse(analyzer: Analyzer, batch: list[bytes]) -> Callable[[], object]:
+        return lambda: [analyze_bytes(raw, analyzer) for raw in batch]
 
-    whole = best_seconds(every_call, rounds, PASS) / POOL
+    # Each round analyses calls the analyser has not seen: only the agent's fixed prompts repeat.
+    batches = [calls[CALLS * i : CALLS * (i + 1)] for i in range(rounds + 1)]
+    cpu_seconds(analyse(analyzer, batches[0]))  # warm-up
+    whole = min(cpu_seconds(analyse(analyzer, batch)) for batch in batches[1:]) / CALLS
     forgetful = Analyzer()
     forgetful.dialogue = DialogueReader(forgetful.phrasebook, forgetful.catalog, act_cache=0)
-    cold = best_seconds(lambda: [analyze_bytes(raw, forgetful) for raw in pool], rounds, 1) / POOL
-    calls = [[m["text"] for m in orjson.loads(raw)["messages"] if m["role"] == "user"] for raw in pool[:8]]
+    cold = min(cpu_seconds(analyse(forgetful, batch)) for batch in batches[1:]) / CALLS
+
+    customer = [[m["text"] for m in orjson.loads(raw)["messages"] if m["role"] == "user"] for raw in batches[1]]
     catalog = analyzer.catalog
-    parts = {  # per call: each lambda does 8 calls' worth
-        "catalog find (customer messages)": best_seconds(
-            lambda: [catalog.find(t) for texts in calls for t in texts], rounds, 20
-        ),
-        "extract_email (customer messages)": best_seconds(
-            lambda: [extract_email(t) for texts in calls for t in texts], rounds, 20
-        ),
-        "detect_language": best_seconds(
-            lambda: [detect_language(texts, "hindi", catalog.is_vehicle_word) for texts in calls], rounds, 20
-        ),
+    parts = {
+        "catalog find (customer messages)": lambda: [catalog.find(t) for texts in customer for t in texts],
+        "extract_email (customer messages)": lambda: [extract_email(t) for texts in customer for t in texts],
+        "detect_language": lambda: [detect_language(texts, "hindi", catalog.is_vehicle_word) for texts in customer],
     }
-    parts = {name: seconds / len(calls) for name, seconds in parts.items()}
+    seconds = {name: min(cpu_seconds(work) for _ in range(rounds)) / CALLS for name, work in parts.items()}
     print(f"{len(LINES)}-message call: {1 / whole:,.0f} transcripts/s on one core ({whole * 1e6:,.0f} us each)")
-    print(f"  without remembering agent lines: {1 / cold:,.0f} transcripts/s ({cold * 1e6:,.0f} us each)")
-    for name, seconds in parts.items():
-        print(f"  {name:36} {seconds * 1e6:6,.0f} us  {seconds / whole:4.0%}")
-    rest = whole - sum(parts.values())
+    print(f"  reading every agent line afresh: {1 / cold:,.0f} transcripts/s ({cold * 1e6:,.0f} us each)")
+    for name, spent in seconds.items():
+        print(f"  {name:36} {spent * 1e6:6,.0f} us  {spent / whole:4.0%}")
+    rest = whole - sum(seconds.values())
     print(f"  {'dialogue, names, routing, payload':36} {rest * 1e6:6,.0f} us  {rest / whole:4.0%}")
 
     raw = adversarial_bytes()
     fresh = Analyzer()
-    began = time.process_time()
-    analyze_bytes(raw, fresh)
-    elapsed = time.process_time() - began
+    elapsed = cpu_seconds(lambda: analyze_bytes(raw, fresh))
     print(f"adversarial transcript of {len(raw) / 1e6:.1f} MB: {elapsed:.2f} s (target: at most 2 s)")
 
 

@@ -84,9 +84,22 @@ def _around(text: str, signals: list[int]) -> str:
     return text[space + 1 if space != -1 else start : after if after != -1 else end]
 
 
+# Addresses of the plainest shape, which email_validator accepts unchanged: letters and digits joined by
+# single dots, hyphens, underscores or pluses, at a domain of such labels under a common top-level domain.
+# They skip the full validator (tens of microseconds each); everything else goes through it.
+_PLAIN = re.compile(
+    r"[a-z0-9]+(?:[._+-][a-z0-9]+)*@(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)+(?:com|in|net|org|co|edu|info|io|biz|me|us|uk|ai)"
+)
+_MAX_PLAIN_LOCAL = 64
+_MAX_PLAIN_LABEL = 63
+_MAX_PLAIN_LENGTH = 254
+
+
 @functools.lru_cache(maxsize=4096)
 def _validated(address: str) -> str | None:
     """The address if its syntax is valid (customers repeat an address, so answers are cached)."""
+    if _plain(address):
+        return address
     try:
         return validate_email(address, check_deliverability=False).normalized.lower()
     except (EmailNotValidError, ValueError, UnicodeError):
@@ -95,6 +108,13 @@ def _validated(address: str) -> str | None:
 
 _LOCAL = re.compile(r"[a-z0-9._%+-]+")
 _DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+
+
+def _plain(address: str) -> bool:
+    if len(address) > _MAX_PLAIN_LENGTH or _PLAIN.fullmatch(address) is None:
+        return False
+    local, domain = address.split("@")
+    return len(local) <= _MAX_PLAIN_LOCAL and all(len(label) <= _MAX_PLAIN_LABEL for label in domain.split("."))
 
 
 def typed_addresses(low: str) -> list[str]:

@@ -95,6 +95,8 @@ class ModelCatalog:
         if spoken:
             starts, ends = spans(text)
             read_spoken(keys, starts, ends)
+        if self._prefixes.isdisjoint(keys):  # no word can start a car's name (most messages): done
+            return []
         hits = self._scan(keys)
         if not hits:
             return []

@@ -1,21 +1,21 @@
 """A compiled set of phrases (syntax: `syntax.py`), matched against one message cheaply.
 
 Every phrase set keeps a gate: for each phrase, the words of its most telling mandatory position (the first
-three letters of a `*` word). Most messages share no key with the gate, so the regular expression never
-runs for them. Offsets of matches are offsets into the message's `low` text (and into any fragment of it
-passed in), since the matched `spaced` form has the same length.
+three letters of a `*` word). Most messages share no key with the gate, and nothing more is done for them.
+Otherwise matching is per word, anchored: the phrases are grouped by the first three letters of the words
+they can start with, and at each word of the message with such a beginning only that group's pattern is
+tried, anchored there. Offsets of matches are offsets into the message's `low` text (and into any fragment
+of it passed in), since the matched `spaced` form has the same length.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from functools import cached_property
 
 from analysis.phrasebook.syntax import Phrase, parse
-from analysis.phrasebook.text import LETTER, STEM, Text, spaced
+from analysis.phrasebook.text import LETTER, STEM, Text
 
-_BEFORE = f"(?<![{LETTER}])"
 _AFTER = f"(?![{LETTER}])"
 
 
@@ -29,7 +29,6 @@ class PhraseSet:
         gates = [word for phrase in ordered for word in phrase.gate]
         self._keys = frozenset(word for word in gates if not word.endswith("*"))
         self._stems = frozenset(word[:STEM] for word in gates if word.endswith("*"))
-        self._body = "|".join(p.regex for p in ordered) if ordered else "(?!)"
         # Matching starts only at words a phrase can start with, each tried with just those phrases: one
         # anchored match per candidate word instead of every phrase at every position.
         by_lead: dict[str, list[str]] = {}
@@ -38,16 +37,6 @@ class PhraseSet:
                 by_lead.setdefault(lead, []).append(phrase.regex)
         self._by_lead = {lead: re.compile(f"(?:{'|'.join(regexes)}){_AFTER}") for lead, regexes in by_lead.items()}
         self._leads = frozenset(self._by_lead)
-
-    @cached_property
-    def _at_end(self) -> re.Pattern[str]:
-        """The phrases ending where a text ends (give or take spaces): "i have a" before a car."""
-        return re.compile(f"{_BEFORE}(?:{self._body}) *$")
-
-    @cached_property
-    def _at_start(self) -> re.Pattern[str]:
-        """The phrases starting where a text starts: "hai mere paas" after a car."""
-        return re.compile(f"^ *(?:{self._body}){_AFTER}")
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
@@ -58,16 +47,20 @@ class PhraseSet:
 
     def search(self, text: Text) -> re.Match[str] | None:
         """The first phrase in the text (the longest of those starting at the same word)."""
-        return next(self.finditer(text), None)
+        found = self._matches(text)
+        return found[0] if found else None
 
     def finditer(self, text: Text) -> Iterator[re.Match[str]]:
         """The phrases in the text, left to right, not overlapping."""
+        return iter(self._matches(text))
+
+    def _matches(self, text: Text) -> list[re.Match[str]]:
         if not self.gate(text):
-            return iter(())
+            return []
         starts = text.starts
         leads = self._leads.intersection(starts)
         if not leads:
-            return iter(())
+            return []
         spaced, by_lead = text.spaced, self._by_lead
         found = [
             match
@@ -83,7 +76,7 @@ class PhraseSet:
                     kept.append(match)
                     free = match.end()
             found = kept
-        return iter(found)
+        return found
 
     def __contains__(self, fragment: str) -> bool:
         """Search a part of a message's `low` text (a clause, say), behind the same gate."""
@@ -91,7 +84,7 @@ class PhraseSet:
 
     def spans(self, text: Text) -> list[tuple[int, int]]:
         """Where the phrases are in the text."""
-        return [match.span() for match in self.finditer(text)]
+        return [match.span() for match in self._matches(text)]
 
     def masked(self, text: Text) -> Text:
         """The text with every phrase in it replaced by commas (a clause break, the same length); the text
@@ -107,9 +100,14 @@ class PhraseSet:
         return Text("".join(pieces))
 
     def ends(self, fragment: str) -> bool:
-        """Does a part of a message's `low` text end with one of the phrases?"""
-        return bool(self.phrases) and self._at_end.search(spaced(fragment)) is not None
+        """Does a part of a message's `low` text end with one of the phrases (give or take spaces)?"""
+        text = Text(fragment)
+        found = self._matches(text)
+        end = len(text.spaced.rstrip())
+        return any(len(text.spaced[: match.end()].rstrip()) == end for match in found)
 
     def starts(self, fragment: str) -> bool:
         """Does a part of a message's `low` text start with one of the phrases?"""
-        return bool(self.phrases) and self._at_start.match(spaced(fragment)) is not None
+        text = Text(fragment)
+        found = self._matches(text)
+        return bool(found) and found[0].start() == len(text.spaced) - len(text.spaced.lstrip())
