@@ -156,3 +156,11 @@ def test_matches_are_offsets_into_the_text_and_do_not_overlap() -> None:
 def test_a_phrase_error_says_what_is_wrong() -> None:
     with pytest.raises(PhraseError, match=re.escape("'}' without its '{'")):
         parse("dealer}")
+
+
+def test_every_shipped_phrase_group_compiles() -> None:
+    book = shipped_phrasebook()
+    for name in SECTIONS:
+        phrases = getattr(book, name)
+        if isinstance(phrases, PhraseSet):
+            phrases.compile_all()

@@ -129,9 +129,9 @@ class Phrasebook:
             if kind == Kind.PHRASES:
                 setattr(self, name, PhraseSet(line.phrase or line.text for line in lines))
             elif name == "words":
-                self.words = {language: _words(language_lines) for language, language_lines in by_language.items()}
+                self.words = {language: _line_words(language_lines) for language, language_lines in by_language.items()}
             elif kind == Kind.WORDS:
-                setattr(self, name, _words(lines))
+                setattr(self, name, _line_words(lines))
             else:
                 self.signature = {
                     (first, second): language
@@ -146,7 +146,7 @@ class Phrasebook:
         return cls(merged(SECTIONS, overrides))
 
 
-def _words(lines: list[Line]) -> frozenset[str]:
+def _line_words(lines: list[Line]) -> frozenset[str]:
     return frozenset(word for line in lines for word in fold(line.text.lower()).split())
 
 

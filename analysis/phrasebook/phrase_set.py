@@ -30,13 +30,15 @@ class PhraseSet:
         self._keys = frozenset(word for word in gates if not word.endswith("*"))
         self._stems = frozenset(word[:STEM] for word in gates if word.endswith("*"))
         # Matching starts only at words a phrase can start with, each tried with just those phrases: one
-        # anchored match per candidate word instead of every phrase at every position.
+        # anchored match per candidate word instead of every phrase at every position. A group's pattern is
+        # compiled the first time a message needs it: most groups are never needed, and start-up stays fast.
         by_lead: dict[str, list[str]] = {}
         for phrase in ordered:
             for lead in phrase.leads:
                 by_lead.setdefault(lead, []).append(phrase.regex)
-        self._by_lead = {lead: re.compile(f"(?:{'|'.join(regexes)}){_AFTER}") for lead, regexes in by_lead.items()}
-        self._leads = frozenset(self._by_lead)
+        self._sources = {lead: f"(?:{'|'.join(regexes)}){_AFTER}" for lead, regexes in by_lead.items()}
+        self._by_lead: dict[str, re.Pattern[str]] = {}
+        self._leads = frozenset(self._sources)
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
@@ -61,12 +63,12 @@ class PhraseSet:
         leads = self._leads.intersection(starts)
         if not leads:
             return []
-        spaced, by_lead = text.spaced, self._by_lead
+        spaced = text.spaced
         found = [
             match
             for lead in leads
             for start in starts[lead]
-            if (match := by_lead[lead].match(spaced, start)) is not None
+            if (match := self._pattern(lead).match(spaced, start)) is not None
         ]
         if len(found) > 1:
             found.sort(key=lambda match: match.start())
@@ -81,6 +83,18 @@ class PhraseSet:
     def __contains__(self, fragment: str) -> bool:
         """Search a part of a message's `low` text (a clause, say), behind the same gate."""
         return self.search(Text(fragment)) is not None
+
+    def _pattern(self, lead: str) -> re.Pattern[str]:
+        pattern = self._by_lead.get(lead)
+        if pattern is None:
+            pattern = self._by_lead[lead] = re.compile(self._sources[lead])
+        return pattern
+
+    def compile_all(self) -> None:
+        """Compile every group now (for tests: each phrase of a file is checked when it is read, and this
+        shows the groups they make compile too)."""
+        for lead in self._sources:
+            self._pattern(lead)
 
     def spans(self, text: Text) -> list[tuple[int, int]]:
         """Where the phrases are in the text."""
