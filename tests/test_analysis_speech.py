@@ -216,6 +216,8 @@ NAMES = [
     ("mohit mohit", "Mohit"),
     ("sunil naam hai mera", "Sunil"),
     ("muthu en peru", "Muthu"),
+    ("mera naam to anil hai", "Anil"),
+    ("naam naam hai anil anil", "Anil"),
 ]
 
 
