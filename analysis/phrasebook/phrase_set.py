@@ -45,7 +45,7 @@ class PhraseSet:
 
     def gate(self, text: Text) -> bool:
         """Could this text hold one of the phrases? (Cheap; False means certainly not.)"""
-        return not self._keys.isdisjoint(text.keys) or (bool(self._stems) and not self._stems.isdisjoint(text.starts))
+        return not self._keys.isdisjoint(text.keys) or (bool(self._stems) and not self._stems.isdisjoint(text.stems))
 
     def search(self, text: Text) -> re.Match[str] | None:
         """The first phrase in the text (the longest of those starting at the same word)."""

@@ -59,11 +59,12 @@ class Text:
     word tokens, and `keys`: the words (without nuktas), which is what every phrase gate looks at, with
     `starts` for the gates of `*` words and for where phrases can start."""
 
-    __slots__ = ("_spaced", "_starts", "keys", "low", "tokens")
+    __slots__ = ("_spaced", "_starts", "_stems", "keys", "low", "tokens")
 
     def __init__(self, raw: str) -> None:
         self._spaced: str | None = None
         self._starts: dict[str, list[int]] | None = None
+        self._stems: frozenset[str] | None = None
         low = raw.lower()
         if low.isascii():
             self.low = low
@@ -103,6 +104,14 @@ class Text:
                 position += len(token)
             self._starts = starts
         return self._starts
+
+    @property
+    def stems(self) -> frozenset[str]:
+        """The first STEM letters of every word (nukta-free): what the gate of a `*` phrase word looks at.
+        Cheaper than `starts`, which only matching needs."""
+        if self._stems is None:
+            self._stems = frozenset([word[:STEM] for word in self.keys])
+        return self._stems
 
     @property
     def words(self) -> frozenset[str]:
