@@ -122,13 +122,16 @@ class AgentActs:
         if not hits:
             return (), False
         # A "name" inside a question about the car's name asks for the model; a car word inside a question
-        # about the car the customer has now asks for nothing.
+        # about the car the customer has now, or a field the agent thanks for, asks for nothing.
         car_names = book.model_question.spans(text) if any(f == NAME for f, _, _ in hits) else []
         owned_question = book.owned_question.spans(text) if any(f == MODEL for f, _, _ in hits) else []
+        received = book.received.spans(text)  # "thanks for sharing your name": that field is not asked
         hits = [
             (f, span, needs_choice)
             for f, span, needs_choice in hits
-            if not (f == NAME and _inside(span, car_names)) and not (f == MODEL and _inside(span, owned_question))
+            if not (f == NAME and _inside(span, car_names))
+            and not (f == MODEL and _inside(span, owned_question))
+            and not _inside(span, received)
         ]
         questions = confused | sentences.holding(book.question.spans(text))
         questions |= {sentences.of(match.start()) for match in _QUESTION_MARK.finditer(text.low)}

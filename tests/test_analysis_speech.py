@@ -359,6 +359,10 @@ AGENT_LINES = [
     ("Just to confirm, your email is rahul@gmail.com, right?", E, ()),
     ("Did you say Creta?", M, ()),
     ("Which car do you currently drive?", None, ()),
+    ("Thanks for sharing your name, please tell me your email id.", N, (E,)),
+    ("Naam ke liye dhanyavaad, ab apna email bataiye?", N, (E,)),
+    ("Aapka naam note kar liya hai, ab email id bataiye?", N, (E,)),
+    ("What should I call you?", None, (N,)),
     ("Do you currently own a car?", None, ()),
 ]
 
@@ -366,3 +370,52 @@ AGENT_LINES = [
 @pytest.mark.parametrize(("text", "last_asked", "asks"), AGENT_LINES)
 def test_what_an_agent_line_asks(text: str, last_asked: Field | None, asks: tuple[Field, ...]) -> None:
     assert DIALOGUE.acts.act(Text(text), text, last_asked).asks == asks
+
+
+# Questions for each field in every language and script, with and without a question mark.
+QUESTIONS = [
+    ("உங்க பெயர் என்ன?", (N,)),
+    ("மீ పేరు ఏమిటి?", (N,)),
+    ("ನಿಮ್ಮ ಹೆಸರು ಏನು?", (N,)),
+    ("તમારું નામ શું છે?", (N,)),
+    ("ਤੁਹਾਡਾ ਨਾਮ ਕੀ ਹੈ?", (N,)),
+    ("आपका नाम क्या है?", (N,)),
+    ("நீங்க எந்த கார் வாங்க போறீங்க?", (M,)),
+    ("మీకు ఏ కారు కావాలి?", (M,)),
+    ("ನಿಮಗೆ ಯಾವ ಕಾರ್ ಬೇಕು?", (M,)),
+    ("તમારે કઈ ગાડી જોઈએ છે?", (M,)),
+    ("ਤੁਹਾਨੂੰ ਕਿਹੜੀ ਗੱਡੀ ਚਾਹੀਦੀ ਹੈ?", (M,)),
+    ("आप कौन सी गाड़ी लेना चाहते हैं?", (M,)),
+    ("உங்க ஈமெயில் ஐடி சொல்லுங்க", (E,)),
+    ("మీ ఈమెయిల్ ఐడి చెప్పండి", (E,)),
+    ("ನಿಮ್ಮ ಇಮೇಲ್ ಐಡಿ ಹೇಳಿ", (E,)),
+    ("તમારું ઈમેલ આઈડી આપો", (E,)),
+    ("ਆਪਣੀ ਈਮੇਲ ਆਈਡੀ ਦੱਸੋ", (E,)),
+    ("अपना ईमेल आईडी बताइए", (E,)),
+    ("unga peyar enna?", (N,)),
+    ("mee peru enti?", (N,)),
+    ("nimma hesaru enu?", (N,)),
+    ("tamaru naam shu che?", (N,)),
+    ("tuhada naam ki hai?", (N,)),
+    ("endha car vaanga poreenga?", (M,)),
+    ("meeku ye car kavali?", (M,)),
+    ("nimage yaava car beku?", (M,)),
+    ("tamne kai gaadi joie che?", (M,)),
+    ("tuhanu kehdi gaddi chahidi?", (M,)),
+    ("unga email id sollunga", (E,)),
+    ("mee email id cheppandi", (E,)),
+    ("nimma email id heli", (E,)),
+    ("tamaru email id aapo", (E,)),
+    ("tuhadi email id dasso", (E,)),
+    ("Could you share your email address?", (E,)),
+    ("What should I call you?", (N,)),
+    ("Which vehicle are you interested in?", (M,)),
+    ("Aapko kaun sa model pasand hai?", (M,)),
+    ("Your good name sir?", (N,)),
+    ("May I have your name and email please?", (N, E)),
+]
+
+
+@pytest.mark.parametrize(("text", "asks"), QUESTIONS)
+def test_a_question_for_a_field(text: str, asks: tuple[Field, ...]) -> None:
+    assert DIALOGUE.acts.act(Text(text), text, None).asks == asks

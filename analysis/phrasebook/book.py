@@ -11,6 +11,7 @@ agent messages (`acts.py`)
   apology                 apologies that are not confusion ("sorry to hear that", "sorry to disturb")
   readback                the agent states a value and seeks confirmation ("just to confirm", "sahi hai?")
   readback_name           what precedes the name in a read-back ("your name is", "am I speaking with")
+  received                the agent thanks for a value it has ("thanks for sharing your name"): no ask
   nudge                   "are you still there?": keeps the conversation where it was
   closing                 a closing line that asks for nothing ("I will call you at a better time")
   owned_question          a question about the car the customer has now ("which car do you drive?")
@@ -57,6 +58,7 @@ SECTIONS: dict[str, Kind] = {
             "apology",
             "readback",
             "readback_name",
+            "received",
             "nudge",
             "closing",
             "owned_question",
@@ -97,6 +99,7 @@ class Phrasebook:
     apology: PhraseSet
     readback: PhraseSet
     readback_name: PhraseSet
+    received: PhraseSet
     nudge: PhraseSet
     closing: PhraseSet
     owned_question: PhraseSet
