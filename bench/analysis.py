@@ -77,10 +77,10 @@ def _words(text: str) -> list[str]:
 
 FIRST = _words("""rahul priya amit sneha vikas kavita arjun meena rohan divya karan pooja suresh anita manoj deepa
     nikhil swati ajay rekha sanjay neha vivek asha ravi geeta anil lata deepak usha prakash nisha kunal
-    pallavi gaurav shruti harish komal varun""")
+    pallavi gaurav shruti harish komal varun isha""")
 LAST = _words("""sharma verma iyer reddy patel singh nair gupta mehta joshi rao kulkarni das menon pillai bose
     chopra malhotra kapoor saxena mishra pandey tiwari yadav jain shah desai naidu kumar agarwal bansal
-    chauhan thakur bhat shetty hegde goel arora sethi""")
+    chauhan thakur bhat shetty hegde goel arora sethi tandon""")
 CARS = [("nexan ev", "Nexon EV"), ("kreta", "Creta"), ("seltos", "Seltos"), ("harrier", "Harrier")]
 OWNED = ["Swift", "Alto", "Baleno", "Wagon R"]
 CALLS = 192  # per round; every call of the run has a customer no earlier call had
@@ -160,7 +160,7 @@ def cpu_seconds(work: Callable[[], object]) -> float:
 
 
 def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    rounds = min(int(sys.argv[1]) if len(sys.argv) > 1 else 7, len(FIRST) * len(LAST) // CALLS - 1)
     calls = [transcript_bytes(variant) for variant in range(CALLS * (rounds + 1))]
     assert len(set(calls)) == len(calls) <= len(FIRST) * len(LAST)
     analyzer = Analyzer()
