@@ -5,7 +5,10 @@ or closes the call.
   (a question mark, "what", "may I", "bataiye", "sollunga", "cheppandi"...), or says the agent did not get
   it ("sorry, I didn't catch your email"). One message asking two fields asks both.
 - A question about the car that says "name" ("may I know the variant name?") asks for the model, and a
-  question about the car the customer has now ("which car do you drive?") asks for nothing.
+  question about the car the customer has now ("which car do you drive?") asks for nothing; neither does
+  a field the agent thanks for ("thanks for sharing your name").
+- A question offering models to choose from ("We have the Punch, Nexon and Harrier. Which one would you
+  like?") asks for the model again.
 - A re-ask that names no field ("sorry, could you repeat that?") asks again for the field asked last.
 - A read-back states a value and seeks confirmation ("just to confirm, your name is Vivek, right?"). It is
   never an ask for the field it reads back; it only offers a spelling the customer may affirm.
