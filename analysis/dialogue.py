@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from analysis.acts import AgentAct, AgentActs
 from analysis.emails import extract_email
-from analysis.fields import FIELDS, MODEL, NAME, Field
+from analysis.fields import EMAIL, FIELDS, MODEL, NAME, Field
 from analysis.models import ModelCatalog
 from analysis.names import NameReader, name_words
 from analysis.phrasebook import Phrasebook, Text
@@ -138,7 +138,7 @@ class DialogueReader:
                 state.values[MODEL] = ""
             email = extract_email(turn.text)
             if email:
-                state.values[Field.EMAIL] = email
+                state.values[EMAIL] = email
         return state
 
     def model_of_interest(self, raw: str, owned_focus: bool, owned_models: set[str]) -> str | None:
