@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from analysis.acts import FIELDS
-from analysis.dialogue import follow
+from analysis.dialogue import DialogueReader
 from analysis.errors import BadTranscript
-from analysis.language import detect_language
+from analysis.fields import FIELDS
+from analysis.language import LanguageDetector, common_words
 from analysis.models import ModelCatalog
 from analysis.payload import build_payload
+from analysis.phrasebook import Phrasebook, shipped_phrasebook
 from analysis.routing import dropoff, route
 from analysis.settings import AnalysisSettings
 from analysis.summary import summarize
@@ -33,21 +34,25 @@ class Analysis:
 
 
 class Analyzer:
-    """Loads the model catalog once; `analyze` is then pure and safe to call for every transcript."""
+    """Loads the phrase files and the model catalog once; `analyze` is then pure and safe to call for every
+    transcript. A bad phrase file, override folder or catalog raises ValueError naming the file (and line)."""
 
     def __init__(self, settings: AnalysisSettings = AnalysisSettings()) -> None:
         self.settings = settings
         self.zone = ZoneInfo(settings.timezone)
-        self.catalog = ModelCatalog.load(settings.model_catalog)
+        self.phrasebook = shipped_phrasebook() if settings.phrases is None else Phrasebook.load(settings.phrases)
+        self.catalog = ModelCatalog.load(settings.model_catalog, common_words(self.phrasebook))
+        self.dialogue = DialogueReader(self.phrasebook, self.catalog)
+        self._language = LanguageDetector(self.phrasebook)
 
     def analyze(self, doc: object) -> Analysis:
         """`doc` is the parsed JSON value of a transcript file. Raises BadTranscript, and nothing else."""
         settings = self.settings
         transcript = read_transcript(doc, self.zone, settings.call_vendor)
-        dialogue = follow(transcript.turns, self.catalog)
+        dialogue = self.dialogue.follow(transcript.turns)
         heard = dialogue.names_heard
         is_vehicle_word = self.catalog.is_vehicle_word
-        language = detect_language(
+        language = self._language.detect(
             dialogue.customer_texts,
             settings.default_language,
             ignore=lambda word: word in heard or is_vehicle_word(word),

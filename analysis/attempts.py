@@ -11,7 +11,8 @@ def attempt_window(turns: tuple[Turn, ...], index: int, call_end: datetime) -> t
     """From the asking message to the customer's last message before the next agent message; if the
     customer said nothing, to the next message, or to the call's end when there is none."""
     last_reply = None
-    for turn in turns[index + 1 :]:
+    for following in range(index + 1, len(turns)):  # no slice: a copy per attempt would be quadratic
+        turn = turns[following]
         if turn.speaker == AGENT:
             break
         last_reply = turn.time

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from analysis.acts import EMAIL, FIELDS, MODEL, NAME
 from analysis.attempts import attempt_window
 from analysis.dialogue import Dialogue
+from analysis.fields import EMAIL, FIELDS, MODEL, NAME, Field
 from analysis.routing import Dropoff, Routing
 from analysis.timeparse import format_local, whole_seconds
 from analysis.transcript import Transcript
@@ -46,7 +46,7 @@ def build_payload(
     }
 
 
-def _response(field: str, transcript: Transcript, dialogue: Dialogue, local: Any) -> dict[str, Any]:
+def _response(field: Field, transcript: Transcript, dialogue: Dialogue, local: Any) -> dict[str, Any]:
     value = dialogue.values[field]
     asked = dialogue.attempts[field]
     details = []
@@ -55,7 +55,7 @@ def _response(field: str, transcript: Transcript, dialogue: Dialogue, local: Any
         details.append({"start_time": local(start), "end_time": local(end), "sequence": sequence})
     return {
         "key_label": KEY_LABELS[field],
-        "key_value": field,
+        "key_value": field.value,
         "key_response": value,
         "attempts": len(asked),
         "attempts_details": details,

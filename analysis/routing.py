@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analysis.acts import FIELDS
+from analysis.fields import FIELDS
 
 PERSON_REQUESTED = "Customer requested to speak with dealer"
 ALL_COLLECTED = "All data collected - routing to dealer"

@@ -14,6 +14,7 @@ class AnalysisSettings:
     welcome_language: str = "english"
     default_language: str = "hindi"
     model_catalog: Path | None = None
+    phrases: Path | None = None  # a folder of phrase-file overrides (analysis/phrasebook/files.py)
     routing_max_mean_attempts: float = 2.0
     routing_min_confusion: int = 3
 
@@ -26,6 +27,7 @@ class AnalysisSettings:
             welcome_language=cfg.welcome_language,
             default_language=cfg.default_language,
             model_catalog=cfg.model_catalog,
+            phrases=cfg.analysis_phrases,
             routing_max_mean_attempts=float(cfg.routing_max_mean_attempts),
             routing_min_confusion=int(cfg.routing_min_confusion),
         )

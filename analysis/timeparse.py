@@ -78,7 +78,9 @@ def _from_epoch(number: float) -> datetime | None:
 
 
 def _representable(moment: datetime) -> datetime | None:
-    """The moment in UTC, or None when it lies so near year 1 or 9999 that a zone shift would overflow."""
+    """The moment, or None when it lies so near year 1 or 9999 that a zone shift would overflow."""
+    if 2 < moment.year < 9998:  # a zone is less than a day from UTC: no shift can overflow (the usual case)
+        return moment
     try:
         utc = moment.astimezone(UTC)
     except (OverflowError, ValueError):

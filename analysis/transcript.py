@@ -1,9 +1,10 @@
 """The two transcript forms (native and a Bolna execution body) read into one `Transcript`.
 
 Only turns of the voice agent and the customer with some text exist for the analysis; every other message
-counts for nothing, timing included. Turns without a usable timestamp get an estimated one: each run of them
-is spread over the time between its neighbours (the call's start and end at the edges) in proportion to the
-text length, each turn's time being the start of its share.
+counts for nothing, timing included. A turn is analysed up to its first MAX_MESSAGE_CHARS characters. Turns
+without a usable timestamp get an estimated one: each run of them is spread over the time between its
+neighbours (the call's start and end at the edges) in proportion to the text length, each turn's time being
+the start of its share.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ _SPEAKERS = {
     "customer": CUSTOMER,
     "caller": CUSTOMER,
 }
+MAX_MESSAGE_CHARS = 2000
+_CUT_SLACK = 100  # how far back from the cap a space may end the message instead
 _CALL_REF_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 # A Bolna transcript line "role: text". Roles the analysis ignores still start a new message.
 _BOLNA_LINE = re.compile(r"\s*(assistant|agent|bot|user|customer|caller|system|tool|function)\s*:(.*)", re.I)
@@ -129,7 +132,7 @@ def _native_drafts(messages: list, zone: tzinfo) -> Iterator[tuple[str, str, dat
         speaker = _SPEAKERS.get(role.strip().lower()) if isinstance(role, str) else None
         if speaker is None or not isinstance(text, str):
             continue
-        text = text.strip()
+        text = _capped(text)
         if text:
             yield speaker, text, parse_timestamp(message.get("timestamp"), zone)
 
@@ -179,9 +182,20 @@ def _bolna_lines(transcript: str) -> Iterator[tuple[str, str]]:
 
 
 def _joined(speaker: str, lines: list[str]) -> Iterator[tuple[str, str]]:
-    text = "\n".join(line for line in lines if line)
+    text = _capped("\n".join(line for line in lines if line))
     if text:
         yield speaker, text
+
+
+def _capped(text: str) -> str:
+    """The message as analysed: stripped, and cut to MAX_MESSAGE_CHARS at a space when there is one near
+    the cut. Nobody says more in one turn (2,000 characters is some three minutes of speech); the cap bounds
+    the work one pathological message can cause, and the payload is computed from what fits."""
+    text = text.strip()
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    cut = text.rfind(" ", MAX_MESSAGE_CHARS - _CUT_SLACK, MAX_MESSAGE_CHARS + 1)
+    return text[: cut if cut > 0 else MAX_MESSAGE_CHARS].rstrip()
 
 
 def _place(

@@ -124,6 +124,9 @@ class Config:
     welcome_language: str = setting("WELCOME_LANGUAGE", "english")
     default_language: str = setting("DEFAULT_LANGUAGE", "hindi")
     model_catalog: Path | None = setting("MODEL_CATALOG", None)
+    analysis_phrases: Path | None = setting(
+        "ANALYSIS_PHRASES", None, help="a folder of phrase-file overrides: en.txt, hi.txt... (see analysis/phrasebook)"
+    )
     routing_max_mean_attempts: float = setting("ROUTING_MAX_MEAN_ATTEMPTS", 2.0, check=_positive)
     routing_min_confusion: int = setting("ROUTING_MIN_CONFUSION", 3, check=_positive)
 

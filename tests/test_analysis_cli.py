@@ -20,6 +20,7 @@ SETTINGS = (
     "WELCOME_LANGUAGE",
     "DEFAULT_LANGUAGE",
     "MODEL_CATALOG",
+    "ANALYSIS_PHRASES",
     "ROUTING_MAX_MEAN_ATTEMPTS",
     "ROUTING_MIN_CONFUSION",
     "LOG_FORMAT",
@@ -103,3 +104,40 @@ def test_a_bad_catalog_stops_with_a_message(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert run.stdout == b""
     assert b"cannot load the model catalog" in run.stderr
+
+
+def test_a_bad_phrase_file_stops_with_its_name_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "phrases"
+    folder.mkdir()
+    (folder / "hi.txt").write_text("[person_request]\nbade sahab se {milwao\n", encoding="utf-8")
+    run = analyze(SEED_DIR / "example-1-complete.json", env={"ANALYSIS_PHRASES": str(folder)})
+    assert run.returncode == 2
+    assert run.stdout == b""
+    assert f"phrase file {folder / 'hi.txt'}, line 2: '{{' without its '}}'".encode() in run.stderr
+
+
+def test_an_override_folder_reaches_the_payload(tmp_path: Path) -> None:
+    folder = tmp_path / "phrases"
+    folder.mkdir()
+    (folder / "en.txt").write_text("[person_request]\nget me the boss\n", encoding="utf-8")
+    transcript = tmp_path / "call.json"
+    transcript.write_text(
+        json.dumps(
+            {
+                "call_ref_id": "boss-1",
+                "start_time": "2025-10-02 10:00:00",
+                "messages": [
+                    {"role": "assistant", "text": "May I know your name?", "timestamp": "2025-10-02 10:00:02"},
+                    {"role": "user", "text": "just get me the boss", "timestamp": "2025-10-02 10:00:05"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    # (Without the folder the call is no request: test_analysis_phrasebook shows the same in process.)
+    overridden = orjson.loads(analyze(transcript, env={"ANALYSIS_PHRASES": str(folder)}).stdout)
+    assert overridden["dealer_routing"] == {
+        "status": True,
+        "reason": "Customer requested to speak with dealer",
+        "time": "2025-10-02 10:00:05",
+    }

@@ -1,6 +1,13 @@
-"""The hand-written corpus: every tests/transcripts/*.json analysed against the expectations written by hand
-in its own "_expect" key (the analyzer ignores unknown keys). Seed examples live in transcripts/seed/ and
-are checked whole in test_analysis_seed.py.
+"""The corpora: every transcript analysed against the expectations written in its own "_expect" key (the
+analyzer ignores unknown keys).
+
+- tests/transcripts/*.json: hand-written while building the analyser. Seed examples live in
+  transcripts/seed/ and are checked whole in test_analysis_seed.py.
+- tests/corpus/dev/<category>/*.json: the development corpus, written from the spec alone by someone who had
+  not seen the analyser (format: tests/corpus/README.md). A failure names its category in the test id.
+
+At the end of the module a table is printed: per category, the cases and how many of their name, model,
+email, language, routing reason and drop-off values are right.
 
 "_expect" keys (all optional except the first seven for a good transcript):
   name, model, email      key_response of each field ("" when not verified)
@@ -17,6 +24,7 @@ are checked whole in test_analysis_seed.py.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +33,12 @@ import pytest
 
 from analysis import Analyzer, BadTranscript
 
-CORPUS = Path(__file__).parent / "transcripts"
-FILES = sorted(CORPUS.glob("*.json"))
+HERE = Path(__file__).parent
+HAND_WRITTEN = HERE / "transcripts"
+DEV = HERE / "corpus" / "dev"
+CASES = [("transcripts", path) for path in sorted(HAND_WRITTEN.glob("*.json"))] + [
+    (path.parent.name, path) for path in sorted(DEV.glob("*/*.json"))
+]
 REASONS = {
     "person": "Customer requested to speak with dealer",
     "all": "All data collected - routing to dealer",
@@ -35,8 +47,12 @@ REASONS = {
     "none": "No data collected - call failed",
 }
 REQUIRED = ("name", "model", "email", "attempts", "language", "reason", "dropoff")
+SCORED = ("name", "model", "email", "language", "reason", "dropoff")
 FIELDS = ("name", "model", "email")
 TOP_LEVEL = ("duration", "start_time", "end_time", "call_vendor", "recording_url")
+
+# category -> [cases, values right, values scored], filled in by the tests, printed at the end.
+SCORES: dict[str, Counter[str]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +60,51 @@ def analyzer() -> Analyzer:
     return Analyzer()
 
 
-def test_the_corpus_is_large_enough() -> None:
-    assert len(FILES) >= 80
+class _ScoreTable:
+    """A plugin printing SCORES in pytest's terminal summary (registered by the fixture below)."""
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not SCORES:
+            return
+        write = terminalreporter.write_line
+        write("")
+        write(f"{'category':18} {'cases':>5} {'values right':>14} {'percent':>8}")
+        total: Counter[str] = Counter()
+        for category in sorted(SCORES):
+            total.update(SCORES[category])
+            write(_row(category, SCORES[category]))
+        write(_row("all", total))
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_transcript(path: Path, analyzer: Analyzer) -> None:
+@pytest.fixture(scope="module", autouse=True)
+def score_table(request: pytest.FixtureRequest) -> None:
+    manager = request.config.pluginmanager
+    if not manager.has_plugin("analysis-corpus-scores"):
+        manager.register(_ScoreTable(), "analysis-corpus-scores")
+
+
+def _row(category: str, counts: Counter[str]) -> str:
+    right, scored = counts["right"], counts["scored"]
+    percent = 100.0 * right / scored if scored else 100.0
+    return f"{category:18} {counts['cases']:5} {f'{right}/{scored}':>14} {percent:7.1f}%"
+
+
+def test_the_corpora_are_large_enough() -> None:
+    categories = Counter(category for category, _ in CASES)
+    assert categories["transcripts"] >= 80
+    assert sum(count for category, count in categories.items() if category != "transcripts") >= 150
+    assert set(categories) - {"transcripts"} == {
+        "person_request",
+        "acknowledgement",
+        "ivr_network",
+        "not_attempts",
+        "owned_vs_wanted",
+        "model_names",
+    }
+
+
+@pytest.mark.parametrize(("category", "path"), CASES, ids=[f"{category}/{path.stem}" for category, path in CASES])
+def test_transcript(category: str, path: Path, analyzer: Analyzer) -> None:
     doc = orjson.loads(path.read_bytes())
     # A file that is not an object keeps its expectations in its first element.
     notes = doc["_expect"] if isinstance(doc, dict) else doc[0]["_expect"]
@@ -62,6 +117,10 @@ def test_transcript(path: Path, analyzer: Analyzer) -> None:
     assert set(REQUIRED) <= set(expect), f"{path.name}: _expect lacks {set(REQUIRED) - set(expect)}"
     result = analyzer.analyze(doc)
     got = observed(result.payload, result.timing_estimated, expect)
+    counts = SCORES.setdefault(category, Counter())
+    counts["cases"] += 1
+    counts["scored"] += len(SCORED)
+    counts["right"] += sum(got[key] == expect[key] for key in SCORED)
     assert got == expect
     assert_consistent(result.payload)
 

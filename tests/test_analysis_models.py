@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.models import ModelCatalog, ModelMention, default_catalog
+from analysis.models import DEFAULT_CATALOG, ModelCatalog, ModelMention, default_catalog
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,10 @@ MATCHES = [
     ("creta n line", "Hyundai Creta N Line"),
     ("creta electric chahiye", "Hyundai Creta Electric"),
     ("scorpio classic", "Mahindra Scorpio Classic"),
-    ("i want the scorpio n", "Mahindra Scorpio N"),
+    ("i want the scorpio n", "Mahindra Scorpio-N"),
+    ("wagon r", "Maruti Suzuki WagonR"),
+    ("city hybrid chahiye", "Honda City Hybrid"),
+    ("fortuner legender", "Toyota Fortuner Legender"),
     ("thar roxx", "Mahindra Thar Roxx"),
     ("swift dzire", "Maruti Suzuki Dzire"),
     # spoken numbers and letter names
@@ -203,3 +206,25 @@ def test_a_bad_catalog_file_is_refused_with_a_clear_message(tmp_path: Path, docu
 def test_a_missing_catalog_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read it"):
         ModelCatalog.load(tmp_path / "absent.json")
+
+
+def test_every_make_names_the_source_of_its_spellings() -> None:
+    document = json.loads(Path(DEFAULT_CATALOG).read_text(encoding="utf-8"))
+    missing = [make for make, entry in document["makes"].items() if not entry.get("_source", "").startswith("https://")]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("scorpio n z8", "Mahindra Scorpio-N"),
+        ("स्कॉर्पियो एन", "Mahindra Scorpio-N"),
+        ("wagnor cng", "Maruti Suzuki WagonR"),
+        ("xuv three x o", "Mahindra XUV 3XO"),
+        ("creta n line", "Hyundai Creta N Line"),
+        ("honda city hybrid", "Honda City Hybrid"),
+        ("legender", "Toyota Fortuner Legender"),
+    ],
+)
+def test_decided_spellings_and_named_variants(catalog: ModelCatalog, text: str, canonical: str) -> None:
+    assert catalog.match(text) == canonical

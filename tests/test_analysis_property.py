@@ -4,7 +4,8 @@ with a reason; never anything else, and it never changes the input."""
 from __future__ import annotations
 
 import re
-from datetime import UTC
+import time
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -258,3 +259,83 @@ def test_deeply_nested_values_anywhere(template: str) -> None:
         assert_shape(analyze_bytes(raw, ANALYZER))
     except BadTranscript as exc:
         assert len(str(exc)) < 300
+
+
+# -- worst case bounded ---------------------------------------------------------------------------------
+# Pathological messages: punctuation runs, huge words, mixed scripts, control characters and trigger
+# phrases repeated for a whole message. Every pattern is linear and a message is analysed up to 2,000
+# characters, so each transcript takes milliseconds; a quadratic pattern would take seconds and miss the
+# deadline (the 40 KB "a.a.a..." line of issue 12 took about a minute).
+PIECES = [
+    ".",
+    "a.",
+    "a@",
+    ",",
+    "?",
+    "!!",
+    "-",
+    "'",
+    "@",
+    "a",
+    "क",
+    "ஆ",
+    "ಕ್ಷ",
+    "1",
+    "\x00",
+    "\x1f",
+    "\u200b",
+    "\n",
+    " ",
+    "my name is ",
+    "dealer se baat ",
+    "sorry? ",
+    "at dot ",
+    "r a h u l ",
+    "double ",
+    "ok ",
+    "tell ",
+    "Rahul ",
+    "kya main ",
+    "मेरा नाम ",
+]
+
+
+@st.composite
+def adversarial_text(draw: st.DrawFn) -> str:
+    unit = "".join(draw(st.lists(st.sampled_from(PIECES), min_size=1, max_size=4)))
+    return unit * draw(st.integers(min_value=1, max_value=120_000 // len(unit)))
+
+
+ADVERSARIAL_TEXT = adversarial_text() | st.text(max_size=3000)
+
+
+@settings(max_examples=60, deadline=timedelta(seconds=1), suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ADVERSARIAL_TEXT, min_size=1, max_size=6))
+def test_adversarial_messages_are_analysed_within_a_deadline(texts: list[str]) -> None:
+    messages = [{"role": "user" if i % 2 else "assistant", "text": text} for i, text in enumerate(texts)]
+    doc = {"call_ref_id": "adversarial", "start_time": "2025-10-02 10:00:00", "messages": messages}
+    assert_shape(ANALYZER.analyze(doc))
+
+
+@pytest.mark.parametrize("role", ["user", "assistant"])
+def test_the_40_kb_dotted_line_of_issue_12_is_fast(role: str) -> None:
+    doc = {
+        "call_ref_id": "dots",
+        "start_time": "2025-10-02 10:00:00",
+        "messages": [{"role": "assistant", "text": "What is your email?"}, {"role": role, "text": "a." * 20_000}],
+    }
+    began = time.process_time()
+    assert_shape(ANALYZER.analyze(doc))
+    assert time.process_time() - began < 0.25
+
+
+def test_a_megabyte_of_pathological_messages_takes_well_under_two_seconds() -> None:
+    """Every piece above, each filling a message to past the cap, about 1 MB in all (bench/analysis.py
+    reports the exact time)."""
+    texts = [(piece * (2_100 // len(piece) + 1)) for piece in PIECES]
+    messages = [{"role": "user" if i % 2 else "assistant", "text": f"{i} {texts[i % len(texts)]}"} for i in range(480)]
+    doc = {"call_ref_id": "megabyte", "start_time": "2025-10-02 10:00:00", "messages": messages}
+    assert sum(len(m["text"]) for m in messages) > 1_000_000
+    began = time.process_time()
+    assert_shape(ANALYZER.analyze(doc))
+    assert time.process_time() - began < 2.0

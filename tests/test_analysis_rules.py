@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 
 from analysis import Analysis, AnalysisSettings, Analyzer
-from analysis.acts import agent_act, asks_for_person
-from analysis.phrases import Text
+from analysis.acts import AgentActs
+from analysis.dialogue import vehicle_test
+from analysis.fields import Field
+from analysis.names import NameReader
+from analysis.phrasebook import Text
+from analysis.replies import asks_for_person
 from analysis.routing import (
     ALL_COLLECTED,
     NOT_UNDERSTOOD,
@@ -105,6 +109,7 @@ def test_settings_come_from_the_config(tmp_path: Path) -> None:
         welcome_language="hindi",
         default_language="tamil",
         model_catalog=tmp_path / "c.json",
+        phrases=None,
         routing_max_mean_attempts=1.5,
         routing_min_confusion=2,
     )
@@ -151,12 +156,14 @@ def test_a_replacement_catalog_is_used(tmp_path: Path) -> None:
     assert analyzer.analyze(doc).payload["response_data"][1]["key_response"] == "Acme Rocket"
 
 
-def act(text: str, last_asked: str | None = None) -> tuple[tuple[str, ...], dict[str, str], bool]:
-    result = agent_act(Text(text), text, last_asked, CATALOG)
+ANALYZER = Analyzer()
+BOOK = ANALYZER.phrasebook
+ACTS = AgentActs(BOOK, ANALYZER.catalog, NameReader(BOOK, vehicle_test(ANALYZER.catalog)))
+
+
+def act(text: str, last_asked: Field | None = None) -> tuple[tuple[str, ...], dict[str, str], bool]:
+    result = ACTS.act(Text(text), text, last_asked)
     return result.asks, result.readback, result.confused
-
-
-CATALOG = Analyzer().catalog
 
 
 @pytest.mark.parametrize(
@@ -165,10 +172,10 @@ CATALOG = Analyzer().catalog
         ("What is your name?", None, ("name",)),
         ("Could you share your name and email id?", None, ("name", "email")),
         ("Your email and then your name, please?", None, ("email", "name")),
-        ("Sorry, could you repeat that?", "model", ("model",)),
+        ("Sorry, could you repeat that?", Field.MODEL, ("model",)),
         ("Sorry, could you repeat that?", None, ()),
-        ("Just to confirm, your email is a.b@gmail.com, is that correct?", "email", ()),
-        ("Thank you, Kiran.", "name", ()),
+        ("Just to confirm, your email is a.b@gmail.com, is that correct?", Field.EMAIL, ()),
+        ("Thank you, Kiran.", Field.NAME, ()),
         ("Am I speaking with the car owner?", None, ()),
         ("Do you have a car right now?", None, ()),
         ("Which car are you planning to buy?", None, ("model",)),
@@ -178,7 +185,7 @@ CATALOG = Analyzer().catalog
         ("Just to confirm, your name is Vivek, right? And your email?", None, ("email",)),
     ],
 )
-def test_what_counts_as_an_attempt(text: str, last: str | None, asks: tuple[str, ...]) -> None:
+def test_what_counts_as_an_attempt(text: str, last: Field | None, asks: tuple[str, ...]) -> None:
     assert act(text, last)[0] == asks
 
 
@@ -232,7 +239,7 @@ def test_confusion_phrases(text: str, confused: bool) -> None:
     ],
 )
 def test_requests_for_a_person(text: str, wanted: bool) -> None:
-    assert asks_for_person(Text(text)) is wanted
+    assert asks_for_person(Text(text), BOOK) is wanted
 
 
 def test_summary_of_a_call_that_never_connected() -> None:

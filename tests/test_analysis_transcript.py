@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from analysis import BadTranscript
+from analysis import Analyzer, BadTranscript
 from analysis.timeparse import format_local, parse_timestamp, whole_seconds
-from analysis.transcript import AGENT, CUSTOMER, read_transcript
+from analysis.transcript import AGENT, CUSTOMER, MAX_MESSAGE_CHARS, read_transcript
 
 IST = ZoneInfo("Asia/Kolkata")
 NOON_IST = datetime(2025, 10, 2, 6, 30, tzinfo=UTC)  # 12:00:00 in Kolkata
@@ -233,3 +233,35 @@ def test_a_terminal_bolna_body_without_transcript_is_a_call_that_never_connected
     body["status"] = "ringing"  # not finished: still bad input
     with pytest.raises(BadTranscript, match="only a finished call"):
         Analyzer(AnalysisSettings()).analyze(body)
+
+
+def test_a_message_is_analysed_up_to_the_cap_cut_at_a_space() -> None:
+    words = "word " * 1000  # 5,000 characters
+    doc = {
+        "call_ref_id": "c",
+        "start_time": "2025-10-02 10:00:00",
+        "messages": [
+            {"role": "user", "text": words + "rahul at gmail dot com"},
+            {"role": "user", "text": "x" * 5000},
+            {"role": "agent", "text": "  short  "},
+        ],
+    }
+    first, second, third = read_transcript(doc, UTC, "Ozonetel").turns
+    assert len(first.text) <= MAX_MESSAGE_CHARS and first.text.endswith("word")  # never half a word
+    assert second.text == "x" * MAX_MESSAGE_CHARS  # no space near the cap: cut at the cap
+    assert third.text == "short"
+
+
+def test_the_payload_is_computed_from_what_fits() -> None:
+    filler = "haan ji " * 300  # 2,400 characters before the address
+    doc = {
+        "call_ref_id": "c",
+        "start_time": "2025-10-02 10:00:00",
+        "messages": [
+            {"role": "assistant", "text": "What is your email id?"},
+            {"role": "user", "text": filler + "rahul at gmail dot com"},
+        ],
+    }
+    assert Analyzer().analyze(doc).payload["response_data"][2]["remarks"] == "not_available"
+    doc["messages"][1]["text"] = "rahul at gmail dot com " + filler
+    assert Analyzer().analyze(doc).payload["response_data"][2]["key_response"] == "rahul@gmail.com"

@@ -1,0 +1,163 @@
+"""Car models named in a customer's words, matched against the catalog.
+
+A run of words matches an alias when its keys (`reading.py`), joined without spaces, equal the alias's
+key, which the same steps made from the catalog. So "XUV-700", "xuv 700", "ex you vee seven double zero"
+and "एक्स यू वी 700" all read "xuv700". The longest alias starting at a word wins ("nexon ev" beats
+"nexon"); a misspelt word near a catalog word is read as it (`speller.py`).
+
+Aliases that are everyday words ("city", "punch"), and letter-and-digit names split over several words
+("a 4", "c 3"), only count when the make is named in the same message, or in a short answer (at most four
+words) where they do not follow "the", "in", "a"... A make alone names no model.
+
+Everything is built once at load; `find` is dictionary lookups over the words of one message, and
+rapidfuzz only runs once per distinct unknown word (the result is cached).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from analysis.models.catalog import MAKE, Alias, parse_catalog, read_catalog
+from analysis.models.reading import SPOKEN, TOKEN, alias_key, normalise, read_spoken, spans
+from analysis.models.speller import Speller
+from analysis.spoken import word_set
+
+_SHORT_ANSWER_WORDS = 4
+_MAX_SPAN = 12  # words one alias may stretch over in speech: "x u v seven double zero"
+_CACHE_LIMIT = 100_000
+# An everyday-word alias right after one of these is the everyday word: "in the city", "a class".
+_NOT_AFTER = word_set("the a an in at of to this that from into")
+_DOMAIN_WORDS = word_set(
+    """
+    extra create created creative tiger carry carrying price prices model models version variant
+    variants seater top base option options offer offers discount delivery waiting mileage average
+    engine turbo feature features interior exterior quotation quote insurance registration road onroad
+    showroom showrooms dealer dealers dealership service centre center branch location address pincode
+    area nearby nearest visit sales executive manager contact whatsapp message details information
+    interested looking planning purchase purchasing buying bought selling second hand used latest
+    launch launched upcoming electric hybrid petrol diesel cng automatic manual transmission gear white
+    black silver grey green brown orange yellow maroon colour color budget lakh lakhs crore finance
+    loan emi exchange upgrade family office booking test drive plus line classic sport series class
+    grand new max pro neo recharge suv iconic shift sheet alters altars legendary zeros zeroes welfare
+    senate glance
+    """
+)
+
+
+@dataclass(frozen=True)
+class ModelMention:
+    canonical: str  # "Tata Nexon EV"
+    start: int  # char offsets in the input text
+    end: int
+
+
+class ModelCatalog:
+    makes: frozenset[str]  # canonical make names
+    models: tuple[str, ...]  # canonical "Make Model" strings
+
+    def __init__(self, catalog: Any, source: str = "model catalog", common_words: frozenset[str] = frozenset()) -> None:
+        """Index a parsed catalog document; `source` names it in error messages. `common_words` (everyday
+        words of every language) are never read as a misspelt car name."""
+        document = parse_catalog(catalog, source)
+        self.makes = frozenset(document.makes)
+        self.models = tuple(document.models)
+        self._model_makes = tuple(document.model_makes)
+        self._entries = document.entries
+        self._prefixes = frozenset(key[:end] for key in self._entries for end in range(1, len(key) + 1))
+        words = {alias: alias_key(alias.text)[0] for alias in document.aliases}
+        vocabulary = set(self._entries).union(*words.values())
+        never = common_words | _DOMAIN_WORDS
+        self._vehicle_words = frozenset(
+            word for word in vocabulary if word not in never and word not in SPOKEN and not word.isdigit()
+        )
+        owned = [(alias.owner, words[alias]) for alias in document.aliases if not alias.ordinary]
+        self._speller = Speller(vocabulary, owned, never)
+        self._keys: dict[str, str] = {}
+        self.vocabulary = frozenset(vocabulary)
+        """Every word of every alias, as read: a text sharing none of them names a car only misspelt."""
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str] | None = None, common_words: frozenset[str] = frozenset()
+    ) -> ModelCatalog:
+        """Load the catalog JSON (default: the shipped analysis/catalog.json); raises ValueError with a clear
+        message for a bad file."""
+        document, source = read_catalog(path)
+        return cls(document, source, common_words)
+
+    def find(self, text: str) -> list[ModelMention]:
+        """Every car MODEL mentioned in `text`, in order of appearance. A make alone yields nothing."""
+        known = self._keys
+        keys = [known.get(word) or self._word_key(word) for word in TOKEN.findall(text)]
+        spoken = not SPOKEN.isdisjoint(keys)
+        if spoken:
+            starts, ends = spans(text)
+            read_spoken(keys, starts, ends)
+        if self._prefixes.isdisjoint(keys):  # no word can start a car's name (most messages): done
+            return []
+        hits = self._scan(keys)
+        if not hits:
+            return []
+        if not spoken:
+            starts, ends = spans(text)
+        makes_named = {alias.index for _, _, _, alias in hits if alias.kind == MAKE}
+        mentions = []
+        make_before: tuple[int, int, int] | None = None  # (make index, first word, last word)
+        for first, last, key, alias in hits:
+            if alias.kind == MAKE:
+                make_before = (alias.index, first, last)
+                continue
+            make = self._model_makes[alias.index]
+            split_code = last > first and len(key) <= 3 and not key.isalpha()  # "a 4", "c 3"
+            if (alias.ordinary or split_code) and make not in makes_named:
+                short_answer = len(keys) <= _SHORT_ANSWER_WORDS
+                if not short_answer or (first > 0 and keys[first - 1] in _NOT_AFTER):
+                    continue
+            start = first
+            if make_before is not None and make_before[0] == make and make_before[2] == first - 1:
+                start = make_before[1]  # "Tata Nexon": the mention covers the make too
+            mentions.append(ModelMention(self.models[alias.index], starts[start], ends[last]))
+        return mentions
+
+    def match(self, text: str) -> str | None:
+        """The canonical "Make Model" of the LAST model mentioned in text, else None."""
+        mentions = self.find(text)
+        return mentions[-1].canonical if mentions else None
+
+    def is_vehicle_word(self, word: str) -> bool:
+        """True if the (lower-cased) word is part of any make or model name or alias (used by the language
+        detector to ignore car names)."""
+        return self._word_key(word) in self._vehicle_words
+
+    def _scan(self, keys: list[str]) -> list[tuple[int, int, str, Alias]]:
+        """Leftmost-longest alias matches as (first word, last word, joined key, alias). Each start looks
+        at most _MAX_SPAN words ahead, and only while the joined keys are a prefix of some alias."""
+        entries, prefixes = self._entries, self._prefixes
+        hits = []
+        count = len(keys)
+        i = 0
+        while i < count:
+            joined, found, found_last, found_key = "", None, i, ""
+            for j in range(i, min(count, i + _MAX_SPAN)):
+                joined += keys[j]
+                if joined not in prefixes:
+                    break
+                alias = entries.get(joined)
+                if alias is not None:
+                    found, found_last, found_key = alias, j, joined
+            if found is None:
+                i += 1
+            else:
+                hits.append((i, found_last, found_key, found))
+                i = found_last + 1
+        return hits
+
+    def _word_key(self, word: str) -> str:
+        key = self._keys.get(word)
+        if key is None:
+            if len(self._keys) >= _CACHE_LIMIT:
+                self._keys.clear()
+            key = self._keys[word] = self._speller.correct(normalise(word))
+        return key
