@@ -13,7 +13,7 @@ import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = Path(__file__).parent / "transcripts" / "seed"
-BOLNA = ROOT / ".." / "shared" / "fixtures" / "bolna" / "execution-completed-inbound.json"
+BOLNA = ROOT / "tests" / "fixtures" / "bolna" / "execution-completed-inbound.json"
 SETTINGS = (
     "TIMEZONE",
     "CALL_VENDOR",
@@ -103,7 +103,7 @@ def test_a_bad_catalog_stops_with_a_message(tmp_path: Path) -> None:
     run = analyze(SEED_DIR / "example-1-complete.json", env={"MODEL_CATALOG": str(catalog)})
     assert run.returncode == 2
     assert run.stdout == b""
-    assert b"cannot load the model catalog" in run.stderr
+    assert b"cannot load the analysis data" in run.stderr
 
 
 def test_a_bad_phrase_file_stops_with_its_name_and_line(tmp_path: Path) -> None:

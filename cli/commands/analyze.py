@@ -27,7 +27,7 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
     try:
         analyzer = Analyzer(AnalysisSettings.from_config(cfg))
     except (OSError, ValueError) as exc:
-        print(f"cannot load the model catalog: {exc}", file=sys.stderr)
+        print(f"cannot load the analysis data (MODEL_CATALOG, ANALYSIS_PHRASES): {exc}", file=sys.stderr)
         return EX_CATALOG
     out = sys.stdout.buffer
     status = 0
