@@ -10,10 +10,19 @@ row was deleted) is written nowhere.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from calls.eligibility import DO_NOT_CALL, normalise_status
 from calls.phones import to_e164
 from integrations.sheets import Lead, Target
 
 PHONE_COLUMN = "Phone Number"
+
+
+def operator_columns(lead: Lead) -> Collection[str]:
+    """What an operator typed that no write of ours may replace: do-not-call in Status (the
+    call that was on when they typed it still ends, and its status would read as retryable)."""
+    return ("Status",) if normalise_status(lead.get("Status")) in DO_NOT_CALL else ()
 
 
 def lead_target(phone_e164: str, region: str, *, hint: int | None = None, execution_id: str = "") -> Target:
@@ -23,7 +32,7 @@ def lead_target(phone_e164: str, region: str, *, hint: int | None = None, execut
     def shows_call(lead: Lead) -> bool:
         return lead.get("Latest Execution ID") == execution_id
 
-    return Target(phone_e164, holds, shows_call if execution_id else None, hint)
+    return Target(phone_e164, holds, shows_call if execution_id else None, hint, operator_columns)
 
 
 def raw_phone_target(raw: str, hint: int | None = None) -> Target:

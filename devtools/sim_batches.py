@@ -46,6 +46,7 @@ class SimulatedBatch:
     batch_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     status: str = "created"
     scheduled_at: float | None = None
+    scheduled_text: str = ""  # scheduled_at as it was sent
     starts_at: float | None = None
     executions: list[str] = field(default_factory=list)
 
@@ -64,7 +65,7 @@ class SimulatedBatch:
         at = moment.timestamp()
         if at < now + MIN_AHEAD - 1:
             raise BatchRefusedError(400, "scheduled_at must be at least 2 minutes in the future")
-        self.status, self.scheduled_at = "scheduled", at
+        self.status, self.scheduled_at, self.scheduled_text = "scheduled", at, text
         self.starts_at = math.ceil(at / ROUNDED_TO) * ROUNDED_TO
         return self.starts_at
 

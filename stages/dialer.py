@@ -167,6 +167,7 @@ class DialerStage(Stage):
         from_number, problem = caller_id(planned.lead, self.cfg)
         if problem:
             self.rows.lead(phone, {"Notes": problem}, hint=row)
+            self._flush_sheet()
             log.warning("row %d: %s; not dialled", row, pii(problem))
             return
         key = lead_key(phone)

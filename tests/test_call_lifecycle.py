@@ -86,7 +86,7 @@ def world(cfg: Config, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
     leads = tmp_path / "leads.csv"
     with leads.open("w", newline="") as fh:
         csv.writer(fh).writerows([SEED_COLUMNS, ["Asha Rao", ASHA]])
-    with running_simulator(api_token=TOKEN, realism=HELD, **options.get("sim", {})) as sim:
+    with running_simulator(api_token=TOKEN, **{"realism": HELD, **options.get("sim", {})}) as sim:
         dcfg = cfg.replace(
             leads_csv=leads,
             bolna_api_token=Secret(TOKEN),
@@ -268,3 +268,63 @@ def test_the_account_is_asked_at_growing_intervals_and_at_once_on_restart(world:
         assert restarted.problem is None
     finally:
         restarted.close()
+
+
+# -- do-not-call and caller ID --------------------------------------------------------------
+
+
+def set_cell(world: World, column: str, value: str) -> None:
+    """An operator types into the row."""
+    path = world.cfg.leads_path()
+    rows = list(csv.reader(path.open(newline="")))
+    if column not in rows[0]:
+        rows[0].append(column)
+    col = rows[0].index(column)
+    rows[1].extend([""] * (col + 1 - len(rows[1])))
+    rows[1][col] = value
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def test_do_not_call_stops_a_call_bolna_still_holds(world: World) -> None:
+    world.cycle()
+    [attempt] = world.calls().attempts
+    set_cell(world, "Status", "do-not-call")
+    world.cycle()
+    assert ("POST", f"/call/{attempt.execution_id}/stop") in world.sim.api_calls
+    assert world.sim.calls[attempt.execution_id].status == "stopped"
+    assert world.calls().attempts[-1].status == "stopped" and world.calls().attempts[-1].stop_requested
+    world.cycle(world.cfg.retry_after * 10)
+    assert world.dials() == 1, "never rung again"
+    assert world.sim.api_calls.count(("POST", f"/call/{attempt.execution_id}/stop")) == 1
+
+
+@pytest.mark.parametrize("world", [{"sim": {"realism": Realism()}}], indirect=True)
+def test_do_not_call_on_a_call_already_ringing_is_left_to_end(world: World) -> None:
+    world.cycle()
+    world.webhook("ringing")
+    set_cell(world, "Status", "do-not-call")
+    world.cycle()
+    assert not any(p.endswith("/stop") for _, p in world.sim.api_calls), "Bolna stops only queued or scheduled calls"
+    world.webhook("busy", error_message="SIP 486 busy here")  # the call ends as one we would retry
+    world.cycle(world.cfg.retry_after * 10)
+    assert world.row()["Status"] == "do-not-call", "our status never replaces the operator's"
+    assert "SIP 486" in world.row()["Notes"], "the call's other columns are still written"
+    assert world.dials() == 1
+
+
+@pytest.mark.parametrize("world", [{"cfg": {"bolna_from_number": "+918045670000"}}], indirect=True)
+def test_the_caller_id_is_the_row_s_or_bolna_from_number(world: World) -> None:
+    world.cycle()
+    first = world.sim.calls[world.calls().attempts[0].execution_id]
+    assert first.from_number == "+918045670000"
+    world.webhook("busy")
+    set_cell(world, "Caller ID", "080 4567 0001")
+    world.cycle(world.cfg.retry_after + 1)
+    second = world.sim.calls[world.calls().attempts[-1].execution_id]
+    assert second.from_number == "+918045670001", "the dealer's own registered line, as E.164"
+    assert "Caller ID" not in second.user_data
+    world.webhook("busy")
+    set_cell(world, "Caller ID", "12")
+    world.cycle(world.cfg.retry_after + 1)
+    assert world.dials() == 2 and "Caller ID '12' is not a valid number" in world.row()["Notes"]

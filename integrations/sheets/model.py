@@ -7,7 +7,7 @@ letter, so operators may reorder columns or add their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
@@ -99,6 +99,9 @@ class Target:
     holds: Callable[[Lead], bool]
     prefer: Callable[[Lead], bool] | None = None
     hint: int | None = None
+    # Columns of the row, as it reads now, that this update must leave as they are (an
+    # operator's do-not-call in Status outlives every status we would write over it).
+    keeps: Callable[[Lead], Collection[str]] | None = None
 
 
 @dataclass(frozen=True)

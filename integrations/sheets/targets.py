@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from integrations.sheets.model import Lead, LeadUpdate, Target
+from integrations.sheets.model import Lead, LeadUpdate, Target, header_key
 
 
 @dataclass
@@ -21,27 +21,28 @@ class Resolved:
     gone: set[str] = field(default_factory=set)
 
 
-def find_row(target: Target, leads: Sequence[Lead]) -> int | None:
+def find_row(target: Target, leads: Sequence[Lead]) -> Lead | None:
     """The row that holds the target's lead now: preferred, else the hinted row, else the first."""
     holding = [lead for lead in leads if target.holds(lead)]
     if not holding:
         return None
     if target.prefer is not None:
-        preferred = next((lead.row for lead in holding if target.prefer(lead)), None)
+        preferred = next((lead for lead in holding if target.prefer(lead)), None)
         if preferred is not None:
             return preferred
-    rows = [lead.row for lead in holding]
-    return target.hint if target.hint in rows else rows[0]
+    return next((lead for lead in holding if lead.row == target.hint), holding[0])
 
 
 def resolve(updates: Sequence[LeadUpdate], leads: Sequence[Lead]) -> Resolved:
     """Row-keyed values for the writer's plan; later updates win where two share a row."""
     out = Resolved()
     for update in updates:
-        row = find_row(update.target, leads)
-        if row is None:
+        lead = find_row(update.target, leads)
+        if lead is None:
             out.gone.add(update.target.key)
             continue
-        out.rows[update.target.key] = row
-        out.by_row.setdefault(row, {}).update(update.values)
+        kept = {header_key(c) for c in update.target.keeps(lead)} if update.target.keeps else set()
+        out.rows[update.target.key] = lead.row
+        values = {column: value for column, value in update.values.items() if header_key(column) not in kept}
+        out.by_row.setdefault(lead.row, {}).update(values)
     return out
