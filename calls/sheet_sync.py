@@ -1,10 +1,14 @@
 """Call state into the lead sheet: the row of each lead shows its latest call.
 
-The call state is the truth and the sheet a view of it. Every change to an attempt bumps
-its `sheet_version`; a row update carries that version, and once the batch holding it has
-been written, the attempt records it as `sheet_synced`. An update that never made it (the
-process was killed with it in memory, the sheet was down) is found by `unsynced()` and sent
-again, so a killed intake loses nothing that was applied.
+The call state is the truth and the sheet a view of it. A row update is computed when its
+batch is written, from the state as it is then, under a lock the dialer and the intake share
+(state/locks/sheet-writes.lock): whichever process writes last writes the newest state, so a
+slow batch can never put an older status over a newer one.
+
+Every change to an attempt bumps its `sheet_version`; once a batch has written it, the
+attempt records that version as `sheet_synced`. An update that never made it (the process
+was killed with it in memory, the sheet was down) is found by `unsynced()` and sent again,
+so a killed intake loses nothing that was applied.
 """
 
 from __future__ import annotations
@@ -42,15 +46,25 @@ class RowSync:
     def show_attempt(
         self, lead: LeadCalls, attempt: Attempt, extra: Mapping[str, str] | None = None, *, hint: int | None = None
     ) -> None:
-        body = (self.store.execution(attempt.execution_id) or {}).get("body") if attempt.execution_id else None
-        fields = {**(extra or {}), **call_fields(body if isinstance(body, dict) else {}, attempt, self.tz)}
-        key, phone, attempt_id, version = lead.key, lead.phone, attempt.attempt_id, attempt.sheet_version
+        key, phone, attempt_id = lead.key, lead.phone, attempt.attempt_id
+        shown: dict[str, int] = {}
+
+        def fields() -> dict[str, str] | None:
+            """The lead's latest call as it stands when the batch is written."""
+            now = self.store.load(key)
+            latest = now.latest() if now else None
+            if latest is None or latest.attempt_id != attempt_id:
+                return None  # a newer call has the row; its own update shows it
+            body = (self.store.execution(latest.execution_id) or {}).get("body") if latest.execution_id else None
+            shown["version"] = latest.sheet_version
+            return call_fields(body if isinstance(body, dict) else {}, latest, self.tz)
 
         def written() -> None:
-            self.tracker.mark_sheet_synced(key, phone, attempt_id, version)
+            if "version" in shown:
+                self.tracker.mark_sheet_synced(key, phone, attempt_id, shown["version"])
 
         target = lead_target(phone, self.region, hint=hint or attempt.row, execution_id=attempt.execution_id)
-        self.writer.update(target, fields, written)
+        self.writer.update(target, dict(extra or {}), written, late=fields)
 
     def lead(
         self,

@@ -169,6 +169,7 @@ class CallStore:
         # One lock for the whole store: edits take milliseconds, and one lock means no
         # ordering rules between the dialer, the intake's request threads and its loop.
         self._file_lock = FileLock(locks / "calls.lock")
+        self._sheet_lock = FileLock(locks / "sheet-writes.lock")
         self._thread_lock = threading.RLock()
 
     @contextlib.contextmanager
@@ -245,6 +246,11 @@ class CallStore:
         doc = self.execution(execution_id)
         key = doc.get("lead") if doc else None
         return key if isinstance(key, str) and is_safe_name(key) else None
+
+    def sheet_writes_lock(self) -> FileLock:
+        """Held by whichever process writes the lead sheet: one batch at a time, made from the
+        state as it is then (calls/sheet_sync.py)."""
+        return self._sheet_lock
 
     # -- the account and batches (small documents beside the leads) ----------------------
 

@@ -75,8 +75,8 @@ class DialerStage(Stage):
         except (ValueError, SheetError) as exc:
             raise StartupError(str(exc)) from None
         self.sheet = sheet
-        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock)
         self.store = CallStore(cfg.data_dir)
+        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock, writes_lock=self.store.sheet_writes_lock)
         self.broker = self._given_broker or open_broker(cfg, clock=self.clock)
         self.tracker = CallTracker(cfg, self.store, self.clock, self.broker)
         self.bolna = self._bolna or BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)

@@ -94,7 +94,7 @@ class IntakeStage(Stage):
         self.tracker = CallTracker(cfg, self.store, self.clock, self.broker)
         if recovered := self.tracker.recover():
             log.warning("finished %d transcript task(s) a crash had interrupted", recovered)
-        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock)
+        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock, writes_lock=self.store.sheet_writes_lock)
         self.rows = RowSync(self.writer, self.tracker, cfg.phone_region, cfg.tz)
         self.results = ResultFinder(self.broker.registry, cfg.max_task_bytes)
         if self._bolna is None and cfg.bolna_api_token:

@@ -3,10 +3,16 @@
 Updates are kept per lead, not per row: the row is found when the batch is written (see
 targets.py), because people move rows in the meantime. A callback per update says when it
 reached the sheet, so callers can keep their own "synced" marker on disk.
+
+Values may be given late: a function called when the batch is written, so a row shows the
+state as it is then, not as it was when the update was queued. With a lock shared by every
+process that writes the sheet (`writes_lock`), the batch is made and sent under it: the
+last batch written always carries the newest state, whichever process sent it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -19,6 +25,8 @@ from integrations.sheets.model import BlockedCell, LeadSheet, LeadUpdate, SheetE
 log = logging.getLogger(__name__)
 
 OnWritten = Callable[[], None]
+# Values computed when the batch is written; None leaves the row alone (the update is moot).
+LateValues = Callable[[], Mapping[str, str] | None]
 SHOWN_IN_STATUS = 3  # blocked cells named in the stage's problem line; the log has them all
 
 
@@ -27,19 +35,39 @@ class _Pending:
     target: Target
     values: dict[str, str]
     on_written: list[OnWritten] = field(default_factory=list)
+    late: list[LateValues] = field(default_factory=list)
 
     def merge(self, newer: _Pending) -> None:
         self.target = newer.target
         self.values.update(newer.values)
         self.on_written.extend(newer.on_written)
+        self.late.extend(newer.late)
+
+    def resolve(self) -> dict[str, str] | None:
+        values = dict(self.values)
+        moot = bool(self.late)
+        for late in self.late:
+            found = late()
+            if found is not None:
+                values.update(found)
+                moot = False
+        return None if moot and not self.values else values
 
 
 class SheetWriter:
     """Thread-safe buffer: update(target, values) merges per lead (later values win); flush() sends at
     most one batch; maybe_flush() flushes if the interval passed. Failed flushes keep the updates."""
 
-    def __init__(self, sheet: LeadSheet, interval: float, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        sheet: LeadSheet,
+        interval: float,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        writes_lock: Callable[[], contextlib.AbstractContextManager[object]] | None = None,
+    ) -> None:
         self._sheet = sheet
+        self._writes_lock = writes_lock or contextlib.nullcontext
         self._interval = interval
         self._clock = clock
         self._pending: dict[str, _Pending] = {}
@@ -50,8 +78,15 @@ class SheetWriter:
         self.blocked: list[BlockedCell] = []
         self.refused_columns: dict[str, str] = {}
 
-    def update(self, target: Target, values: Mapping[str, str], on_written: OnWritten | None = None) -> None:
-        entry = _Pending(target, dict(values), [on_written] if on_written else [])
+    def update(
+        self,
+        target: Target,
+        values: Mapping[str, str],
+        on_written: OnWritten | None = None,
+        *,
+        late: LateValues | None = None,
+    ) -> None:
+        entry = _Pending(target, dict(values), [on_written] if on_written else [], [late] if late else [])
         with self._lock:
             known = self._pending.get(target.key)
             if known is None:
@@ -104,7 +139,10 @@ class SheetWriter:
             if not batch:
                 return None
             try:
-                report = self._sheet.write_leads([LeadUpdate(p.target, p.values) for p in batch.values()])
+                with self._writes_lock():
+                    updates = {key: p.resolve() for key, p in batch.items()}
+                    sent = [LeadUpdate(batch[key].target, values) for key, values in updates.items() if values]
+                    report = self._sheet.write_leads(sent)
             except BaseException:
                 with self._lock:
                     # Updates that arrived during the failed write are newer: they win.
