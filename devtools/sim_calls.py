@@ -55,6 +55,7 @@ class SimulatedCall:
     batch_id: str | None = None
     from_number: str = AGENT_NUMBER
     outcome: str = ""  # set when the call gets a line: its scenario's, or balance-low
+    ended_at: float | None = None  # wall clock, at its final status
 
     @property
     def ending(self) -> str:

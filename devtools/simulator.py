@@ -286,6 +286,7 @@ class BolnaSimulator:
         if status == "initiated":
             call.initiated_at = time.time()
         if status in TERMINAL:
+            call.ended_at = call.ended_at or time.time()
             self._active.discard(call.execution_id)
             self.wallet -= call.cost() / 100
             self._give_lines()

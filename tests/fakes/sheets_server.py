@@ -16,8 +16,9 @@ typed values: a number stays a number, shown with its column's number format (In
 grouping, exponent) unless the read asks for valueRenderOption=UNFORMATTED_VALUE. A write
 that touches a protected range or breaks a strict validation rule fails whole with 400,
 as Google's does. The operator's edits (sheets_operator.py) wait for a quiet moment: no
-client between a read and its next request, so a test never lands one inside the short
-read-then-write of one flush (the one race the API cannot close; see the README).
+client that read less than READ_WRITE_GAP ago without a request since, so a test never
+lands one inside the short read-then-write of one flush (the one race the API cannot
+close; see the README).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from tests.fakes.sheets_cells import PROTECTED, Protection, Validation, render
 GOOGLE_HOSTS = frozenset({"sheets.googleapis.com", "oauth2.googleapis.com", "www.googleapis.com"})
 TOKEN_PATHS = frozenset({"/token", "/oauth2/v4/token"})
 MAX_CELL_CHARS = 50_000
+READ_WRITE_GAP = 0.25  # seconds: a flush's write follows its read within this
 
 
 class FakeSheetError(Exception):
@@ -114,7 +116,7 @@ class SheetsServer:
         self.lock = threading.RLock()
         self._failures: list[tuple[int, frozenset[str] | None, float | None]] = []
         self._operations: list[Callable[[], None]] = []
-        self._reading: set[Any] = set()  # clients whose last request was a read
+        self._reading: dict[Any, float] = {}  # client -> when its last request, a read, came
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -211,6 +213,7 @@ class SheetsServer:
 
     def operations_pending(self) -> int:
         with self.lock:
+            self._maybe_operate()
             return len(self._operations)
 
     def count(self, kind: str | None = None) -> int:
@@ -241,20 +244,22 @@ class SheetsServer:
             self.requests.append(SheetsRequest(kind, method, unquote(raw_path), status, self.clock(), parsed))
             if kind != "token":
                 if kind in ("values.get", "values.batchGet", "metadata"):
-                    self._reading.add(client)
+                    self._reading[client] = time.monotonic()
                 else:
-                    self._reading.discard(client)
+                    self._reading.pop(client, None)
                 self._maybe_operate()
         return status, extra, payload
 
     def client_gone(self, client: Any) -> None:
         with self.lock:
-            self._reading.discard(client)
+            self._reading.pop(client, None)
             self._maybe_operate()
 
     def _maybe_operate(self) -> None:
-        """Apply waiting edits when no client sits between a read and its next request."""
-        if self._operations and not self._reading:
+        """Apply waiting edits when no client sits between a read and the write that may follow
+        it at once (a read not followed by a request within READ_WRITE_GAP was just a read)."""
+        now = time.monotonic()
+        if self._operations and all(now - at > READ_WRITE_GAP for at in self._reading.values()):
             for edit in self._operations:
                 edit()
             self._operations.clear()
