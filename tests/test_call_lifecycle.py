@@ -328,3 +328,22 @@ def test_the_caller_id_is_the_row_s_or_bolna_from_number(world: World) -> None:
     set_cell(world, "Caller ID", "12")
     world.cycle(world.cfg.retry_after + 1)
     assert world.dials() == 2 and "Caller ID '12' is not a valid number" in world.row()["Notes"]
+
+
+def test_a_paused_dialer_makes_status_fail_with_the_reason(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli.main import main as cli_main
+    from daemon.heartbeat import Heartbeat
+
+    world.sim.fail_next(401)
+    world.cycle()
+    beat = Heartbeat(world.cfg, world.stage)
+    beat.folder.mkdir(parents=True, exist_ok=True)
+    beat.beat()
+    monkeypatch.setenv("DATA_DIR", str(world.cfg.data_dir))
+    code = cli_main(["--env-file", "/nonexistent/.env", "status", "--json"])
+    doc = orjson.loads(capsys.readouterr().out)
+    assert code == 1
+    [problem] = [p for p in doc["problems"] if p.startswith("dialer")]
+    assert "dialling paused" in problem and "check BOLNA_API_TOKEN" in problem

@@ -126,9 +126,9 @@ def test_the_execution_id_picks_between_two_rows_with_one_number(server: SheetsS
         insert_row(server.first_tab, 2, ["Esha (copy)", PHONES[0], "", "ex-other"])
         server.first_tab.rows[2] += ["", "ex-mine"]  # Esha's own row, now row 3
         server.first_tab.rows[2][3] = "ex-mine"
-    report = SheetWriter(google.sheet, 1.0, google.clock)
-    report.update(target(PHONES[0], hint=2, execution_id="ex-mine"), {"Status": "completed"})
-    assert report.flush().rows == {e164(PHONES[0]): 3}
+    writer = SheetWriter(google.sheet, 1.0, google.clock)
+    writer.update(target(PHONES[0], hint=2, execution_id="ex-mine"), {"Status": "completed"})
+    assert writer.flush().rows == {e164(PHONES[0]): 3}
     assert cell(server, "Esha", "Status") == "completed" and cell(server, "Esha (copy)", "Status") == ""
 
 

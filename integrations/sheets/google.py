@@ -55,6 +55,7 @@ MAX_CELL_CHARS = 50_000  # Google rejects the whole batch if one cell is longer
 TRUNCATED = " …[truncated]"
 # Typed numbers as numbers, whatever their display format; dates as the text people see, not
 # serial day counts (DateTimeRenderOption applies only when the values are unformatted).
+# developers.google.com/sheets/api/reference/rest/v4/ValueRenderOption and .../DateTimeRenderOption
 READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING"}
 TIMEOUT = (10.0, 60.0)  # connect, read: a hung socket must not stall a stage forever
 
