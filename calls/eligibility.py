@@ -6,9 +6,15 @@ state has never seen (a sheet carried over from the seed's script, say):
 
     new / empty status            dial now
     failed, busy, no-answer ...   dial again RETRY_AFTER (10 min) after the attempt ended
+    not-reached (completed, but   the same: nobody spoke, so the lead was not reached
+      nobody spoke)
     active (initiating ... )      skip; when the call state has no record, only for
                                   ACTIVE_SKIP (5 min) after the last attempt
+    queued, scheduled,            skip for as long as Bolna holds the call; every STALE_CALL
+      rescheduled                 Bolna is asked again, and its answer is trusted
     completed                     never
+    do-not-call                   never; a call Bolna still holds (queued, scheduled) is
+                                  stopped
 
 Added: at most MAX_ATTEMPTS counted attempts per lead; dials only inside CALLING_WINDOW in
 TIMEZONE; a number that is not valid for PHONE_REGION is marked invalid-number, never dialled;
@@ -27,14 +33,16 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from calls.phones import lead_key, to_e164
-from calls.statuses import COMPLETED, FAILED_TERMINAL, NOT_RETRIED, rank
-from calls.store import LeadCalls
+from calls.statuses import COMPLETED, FAILED_TERMINAL, HELD, NOT_REACHED, NOT_RETRIED, STOPPABLE, rank
+from calls.store import Attempt, LeadCalls
 from daemon.config import Config
 
-NEW_STATUSES = frozenset({"", "new", "pending"})
+# "paused": a dial the account refused (calls/account.py); the lead is as good as new.
+NEW_STATUSES = frozenset({"", "new", "pending", "paused"})
 # An operator can stop a lead for good by writing one of these into Status.
-NEVER_STATUSES = frozenset({COMPLETED, "invalid-number", "do-not-call", "dnc"}) | NOT_RETRIED
-RETRY_STATUSES = FAILED_TERMINAL - NOT_RETRIED
+DO_NOT_CALL = frozenset({"do-not-call", "dnc"})
+NEVER_STATUSES = frozenset({COMPLETED, "invalid-number"}) | DO_NOT_CALL | NOT_RETRIED
+RETRY_STATUSES = (FAILED_TERMINAL - NOT_RETRIED) | {NOT_REACHED}
 ACTIVE_STATUSES = frozenset(
     {
         "initiating",
@@ -64,6 +72,7 @@ class Action(enum.StrEnum):
     INVALID = "invalid-number"  # mark the row, never dial
     RECONCILE = "reconcile"  # ask Bolna about a call open for too long
     EXHAUSTED = "exhausted"  # MAX_ATTEMPTS used up: say so in the row, once
+    STOP = "stop"  # do-not-call while Bolna holds the call: POST /call/{id}/stop
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,8 @@ class DialRules:
             active_skip=cfg.active_skip,
             stale_call=cfg.stale_call,
             max_attempts=cfg.max_attempts,
-            calls_per_cycle=cfg.calls_per_cycle,
+            # A batch (DIALER_MODE=batch) takes up to BATCH_SIZE due leads in one request.
+            calls_per_cycle=cfg.batch_size if cfg.dialer_mode == "batch" else cfg.calls_per_cycle,
             window=CallingWindow.parse(cfg.calling_window),
             tz=cfg.tz,
             region=cfg.phone_region,
@@ -133,8 +143,10 @@ def plan_cycle(
     now: float,
     rules: DialRules,
     unreadable: Collection[str] = (),
+    paused: str = "",
 ) -> list[Decision]:
-    """One decision per row, in sheet order; at most `calls_per_cycle` of them are DIAL."""
+    """One decision per row, in sheet order; at most `calls_per_cycle` of them are DIAL, and
+    none while dialling is `paused` (the reason, calls/account.py)."""
     open_window = rules.window.contains(datetime.fromtimestamp(now, rules.tz).time())
     first_row: dict[str, int] = {}
     decisions: list[Decision] = []
@@ -149,7 +161,9 @@ def plan_cycle(
             else:
                 first_row[decision.phone] = lead.row
         if decision.action is Action.DIAL:
-            if not open_window:
+            if paused:
+                decision = Decision(lead.row, Action.WAIT, paused, decision.phone)
+            elif not open_window:
                 decision = Decision(lead.row, Action.WAIT, f"outside the calling window {rules.window}", decision.phone)
             elif dials >= rules.calls_per_cycle:
                 decision = Decision(lead.row, Action.WAIT, "this cycle's calls are used up", decision.phone)
@@ -176,26 +190,39 @@ def decide(
             return Decision(row, Action.SKIP, "invalid number, already marked")
         shown = raw_phone.strip() or "(empty)"
         return Decision(row, Action.INVALID, f"not a valid phone number for region {rules.region}: {shown}")
-    if status in NEVER_STATUSES:
-        return Decision(row, Action.SKIP, f"status {status}: not dialled again", phone)
     key = lead_key(phone)
+    known = calls.get(key)
+    if status in NEVER_STATUSES:
+        current = known.open_attempt() if known is not None else None
+        if status in DO_NOT_CALL and current is not None and _stoppable(current):
+            return Decision(row, Action.STOP, f"{status} while Bolna holds the call ({current.status})", phone)
+        return Decision(row, Action.SKIP, f"status {status}: not dialled again", phone)
     if key in unreadable:
         return Decision(row, Action.SKIP, "its call state cannot be read; fix or remove it", phone)
-    known = calls.get(key)
     if known is not None and known.attempts:
         return _decide_from_state(row, phone, known, now, rules)
     return _decide_from_sheet(row, phone, status, lead.get("Last Attempt Time"), now, rules)
+
+
+def _stoppable(attempt: Attempt) -> bool:
+    return attempt.status in STOPPABLE and bool(attempt.execution_id) and not attempt.stop_requested
 
 
 def _decide_from_state(row: int, phone: str, known: LeadCalls, now: float, rules: DialRules) -> Decision:
     current = known.open_attempt()
     if current is not None:
         age = now - current.started_at
-        if age > rules.stale_call:
+        # Asked again every STALE_CALL: a call Bolna holds in its queue may wait a long time.
+        if now - (current.checked_at or current.started_at) > rules.stale_call:
             return Decision(row, Action.RECONCILE, f"{current.status} for {age / 60:.0f} min", phone)
+        if current.status in HELD:
+            return Decision(row, Action.SKIP, f"Bolna holds the call ({current.status})", phone)
         return Decision(row, Action.SKIP, f"call in progress ({current.status})", phone)
     latest = known.attempts[-1]
-    if latest.status == COMPLETED:
+    if latest.account_issue and not latest.counted:
+        # Never placed: the account refused it. Dialled as soon as dialling resumes.
+        return Decision(row, Action.DIAL, f"not placed last time ({latest.account_issue})", phone)
+    if latest.status == COMPLETED and not latest.not_reached:
         return Decision(row, Action.SKIP, "completed", phone)
     if latest.status in NOT_RETRIED:
         return Decision(row, Action.SKIP, f"last call was {latest.status} on purpose", phone)
@@ -205,12 +232,11 @@ def _decide_from_state(row: int, phone: str, known: LeadCalls, now: float, rules
         if known.exhausted_noted:
             return Decision(row, Action.SKIP, f"all {rules.max_attempts} attempts used", phone)
         return Decision(row, Action.EXHAUSTED, f"gave up after {known.counted()} attempts", phone)
+    shown = NOT_REACHED if latest.not_reached else latest.status
     ended = latest.ended_at or latest.updated_at or latest.started_at
     if now - ended < rules.retry_after:
-        return Decision(
-            row, Action.WAIT, f"{latest.status}; retry after {_local(ended + rules.retry_after, rules)}", phone
-        )
-    return Decision(row, Action.DIAL, f"retry after {latest.status}", phone)
+        return Decision(row, Action.WAIT, f"{shown}; retry after {_local(ended + rules.retry_after, rules)}", phone)
+    return Decision(row, Action.DIAL, f"retry after {shown}", phone)
 
 
 def _decide_from_sheet(row: int, phone: str, status: str, last_text: str, now: float, rules: DialRules) -> Decision:

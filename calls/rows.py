@@ -1,59 +1,45 @@
-"""Finding a call's sheet row without reading the whole sheet on every webhook.
+"""Which sheet row a lead's update goes to: the row that holds the lead when it is written.
 
-The dialer records the row it dialled from; rows can move (an operator sorts or inserts), so
-the row is trusted only while it still holds the lead's number. One read of the sheet builds
-a number -> rows index that serves every lookup until it is MAX_AGE old; a miss forces one
-fresh read, at most once per MIN_REFRESH, so a flood of unknown numbers cannot hammer the API.
+People sort, filter, insert and delete rows while callpipe runs, so a row number is never
+trusted on its own. An update names its lead (the E.164 number) and carries the row it was
+last seen in as a hint; the sheet backends find the row again in a fresh read just before
+the write (integrations/sheets/targets.py). Among rows with the same number, the one showing
+the call's execution id wins, then the hinted row, then the first. A lead no row holds (its
+row was deleted) is written nowhere.
 """
 
 from __future__ import annotations
 
-import logging
-from collections import defaultdict
+from collections.abc import Collection
 
+from calls.eligibility import DO_NOT_CALL, normalise_status
 from calls.phones import to_e164
-from daemon.clock import Clock
-from integrations.sheets import LeadSheet, SheetError
+from integrations.sheets import Lead, Target
 
-log = logging.getLogger(__name__)
+PHONE_COLUMN = "Phone Number"
 
 
-class RowFinder:
-    MAX_AGE = 300.0
-    MIN_REFRESH = 15.0
+def operator_columns(lead: Lead) -> Collection[str]:
+    """What an operator typed that no write of ours may replace: do-not-call in Status (the
+    call that was on when they typed it still ends, and its status would read as retryable)."""
+    return ("Status",) if normalise_status(lead.get("Status")) in DO_NOT_CALL else ()
 
-    def __init__(self, sheet: LeadSheet, region: str, clock: Clock) -> None:
-        self.sheet = sheet
-        self.region = region
-        self.clock = clock
-        self._rows: dict[str, list[int]] = {}
-        self._read_at: float | None = None
-        self.reads = 0
 
-    def row_for(self, phone_e164: str, recorded_row: int | None) -> int | None:
-        """The recorded row if it still holds this number, else the first row that does."""
-        now = self.clock.monotonic()
-        if self._read_at is None or now - self._read_at >= self.MAX_AGE:
-            self._refresh(now)
-        rows = self._rows.get(phone_e164, [])
-        if not rows and self._read_at is not None and now - self._read_at >= self.MIN_REFRESH:
-            self._refresh(now)
-            rows = self._rows.get(phone_e164, [])
-        if recorded_row in rows:
-            return recorded_row
-        return rows[0] if rows else None
+def lead_target(phone_e164: str, region: str, *, hint: int | None = None, execution_id: str = "") -> Target:
+    def holds(lead: Lead) -> bool:
+        return to_e164(lead.get(PHONE_COLUMN), region) == phone_e164
 
-    def _refresh(self, now: float) -> None:
-        try:
-            leads = self.sheet.read()
-        except SheetError as exc:
-            log.warning("could not read the sheet to find rows: %s", exc)
-            return
-        rows: dict[str, list[int]] = defaultdict(list)
-        for lead in leads:
-            e164 = to_e164(lead.get("Phone Number"), self.region)
-            if e164 is not None:
-                rows[e164].append(lead.row)
-        self._rows = dict(rows)
-        self._read_at = now
-        self.reads += 1
+    def shows_call(lead: Lead) -> bool:
+        return lead.get("Latest Execution ID") == execution_id
+
+    return Target(phone_e164, holds, shows_call if execution_id else None, hint, operator_columns)
+
+
+def raw_phone_target(raw: str, hint: int | None = None) -> Target:
+    """A row by its Phone Number cell as written: for numbers that are not valid (invalid-number)."""
+    text = raw.strip()
+
+    def holds(lead: Lead) -> bool:
+        return lead.get(PHONE_COLUMN).strip() == text
+
+    return Target(f"raw:{text}", holds, None, hint)

@@ -3,6 +3,8 @@
 Layout under DATA_DIR/state/calls/ (operators may `cat` these):
     leads/<E.164 digits>.json      one lead: every attempt, oldest first
     executions/<execution id>.json {"lead": key, "body": latest accepted execution body}
+    account.json                   dialling paused for the Bolna account (calls/account.py)
+    batches/<batch id>.json        a batch the dialer created (DIALER_MODE=batch)
 
 The dialer writes an `initiating` attempt before it sends the dial request, so a crash at
 any instant leaves a record that stops a second dial. The dialer and intake processes both
@@ -49,7 +51,20 @@ class Attempt:
     released: str = ""  # why we stopped waiting for a final status (set only by reconciliation)
     note: str = ""  # our own note for the sheet (dial errors, releases)
     transcript_task: str = ""  # "" -> "writing" -> "written": exactly one task per execution
-    result_synced: bool = False
+    result_synced: bool = False  # the analysis result's columns are in the sheet
+    checked_at: float | None = None  # when Bolna was last asked about this call (reconciliation)
+    not_reached: bool = False  # `completed`, but nobody spoke: retried like no-answer
+    account_issue: str = ""  # the account, not the lead, stopped it (balance-low, a refused key...)
+    batch_id: str = ""  # dialled as a row of this Bolna batch
+    stop_requested: bool = False  # do-not-call came while Bolna held it; POST /call/{id}/stop sent
+    # Every change bumps sheet_version; whoever puts that state in the sheet records it as
+    # sheet_synced. Anything behind is sent again at the intake's start (a kill loses nothing).
+    sheet_version: int = 0
+    sheet_synced: int = 0
+
+    @property
+    def sheet_behind(self) -> bool:
+        return self.sheet_synced < self.sheet_version
 
     @property
     def is_open(self) -> bool:
@@ -62,6 +77,7 @@ class Attempt:
             return False
         self.status = status
         self.updated_at = now
+        self.sheet_version += 1
         if status in TERMINAL and self.ended_at is None:
             self.ended_at = now
         return True
@@ -90,7 +106,9 @@ class LeadCalls:
         return next((a for a in self.attempts if a.attempt_id == attempt_id), None)
 
     def start_attempt(self, row: int, now: float) -> Attempt:
-        attempt = Attempt(attempt_id=f"a-{uuid.uuid4().hex[:16]}", started_at=now, row=row, updated_at=now)
+        attempt = Attempt(
+            attempt_id=f"a-{uuid.uuid4().hex[:16]}", started_at=now, row=row, updated_at=now, sheet_version=1
+        )
         self.attempts.append(attempt)
         return attempt
 
@@ -119,6 +137,7 @@ class LeadCalls:
             execution_id=execution_id,
             counted=False,
             updated_at=now,
+            sheet_version=1,
         )
         self.attempts.append(attempt)
         return attempt
@@ -139,15 +158,18 @@ class CallStore:
 
     def __init__(self, data_dir: Path) -> None:
         root = data_dir / "state" / "calls"
+        self.root = root
         self.leads_dir = root / "leads"
         self.executions_dir = root / "executions"
+        self.batches_dir = root / "batches"
         self.tmp_dir = data_dir / "tmp"
         locks = data_dir / "state" / "locks"
-        for folder in (self.leads_dir, self.executions_dir, self.tmp_dir, locks):
+        for folder in (self.leads_dir, self.executions_dir, self.batches_dir, self.tmp_dir, locks):
             folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         # One lock for the whole store: edits take milliseconds, and one lock means no
         # ordering rules between the dialer, the intake's request threads and its loop.
         self._file_lock = FileLock(locks / "calls.lock")
+        self._sheet_lock = FileLock(locks / "sheet-writes.lock")
         self._thread_lock = threading.RLock()
 
     @contextlib.contextmanager
@@ -224,6 +246,45 @@ class CallStore:
         doc = self.execution(execution_id)
         key = doc.get("lead") if doc else None
         return key if isinstance(key, str) and is_safe_name(key) else None
+
+    def sheet_writes_lock(self) -> FileLock:
+        """Held by whichever process writes the lead sheet: one batch at a time, made from the
+        state as it is then (calls/sheet_sync.py)."""
+        return self._sheet_lock
+
+    # -- the account and batches (small documents beside the leads) ----------------------
+
+    def account(self) -> dict[str, Any]:
+        """The account's dialling state (calls/account.py); {} when dialling was never paused."""
+        return self._document(self.root / "account.json") or {}
+
+    def save_account(self, doc: dict[str, Any]) -> None:
+        atomic_write(self.root, "account.json", orjson.dumps(doc, option=orjson.OPT_INDENT_2), self.tmp_dir)
+
+    def batch(self, batch_id: str) -> dict[str, Any] | None:
+        if not is_safe_name(batch_id):
+            return None
+        return self._document(self.batches_dir / f"{batch_id}.json")
+
+    def save_batch(self, batch_id: str, doc: dict[str, Any]) -> None:
+        _check_key(batch_id)
+        atomic_write(self.batches_dir, f"{batch_id}.json", orjson.dumps(doc, option=orjson.OPT_INDENT_2), self.tmp_dir)
+
+    def batches(self) -> dict[str, dict[str, Any]]:
+        found = {}
+        for path in sorted(self.batches_dir.glob("*.json")):
+            doc = self._document(path)
+            if doc is not None:
+                found[path.stem] = doc
+        return found
+
+    @staticmethod
+    def _document(path: Path) -> dict[str, Any] | None:
+        try:
+            doc = orjson.loads(path.read_bytes())
+        except (FileNotFoundError, orjson.JSONDecodeError):
+            return None
+        return doc if isinstance(doc, dict) else None
 
 
 def _check_key(key: str) -> None:

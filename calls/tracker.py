@@ -18,14 +18,15 @@ from typing import Any
 
 import orjson
 
+from calls.account import BALANCE, AccountGate
 from calls.phones import lead_key, to_e164
-from calls.statuses import CALL_DISCONNECTED, is_terminal
+from calls.statuses import ACCOUNT_STATUSES, CALL_DISCONNECTED, COMPLETED, is_terminal
 from calls.store import Attempt, CallStore, LeadCalls
 from daemon.broker import Broker, QueueName
 from daemon.clock import Clock
 from daemon.config import Config
 from daemon.logs import task
-from integrations.bolna.events import ExecutionEvent
+from integrations.bolna.events import ExecutionEvent, reached
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class CallTracker:
         self.clock = clock
         self.region = cfg.phone_region
         self.broker = broker
+        self.account = AccountGate(store, clock, first_check=cfg.account_check_min, longest=cfg.account_check_max)
 
     # -- events (webhooks and GET /executions) ------------------------------------------
 
@@ -59,6 +61,7 @@ class CallTracker:
                 attempt = lead.attempt_for(event.execution_id, event.attempt_ref, now)
                 accepted = attempt.advance(event.status, now)
                 if accepted:
+                    self._read_outcome(attempt, event.body)
                     self.store.link(event.execution_id, key, event.body)
                 elif self.store.lead_of(event.execution_id) is None:
                     self.store.link(event.execution_id, key)
@@ -72,8 +75,21 @@ class CallTracker:
                     written = self._finish_task(lead, attempt)
         outcome = "applied" if accepted else "stale"
         log.info("%s -> %s (%s)", event.status, attempt.status, outcome, extra=task(event.execution_id, outcome))
+        if accepted and attempt.status in ACCOUNT_STATUSES:
+            self.account.pause(BALANCE, "Bolna reports the wallet balance too low to place calls (balance-low)")
         waiting = attempt.disconnected_at if attempt.is_open and not attempt.transcript_task else None
         return Applied(event.execution_id, key, attempt.status, accepted, written, waiting)
+
+    @staticmethod
+    def _read_outcome(attempt: Attempt, body: dict[str, Any]) -> None:
+        """What a final status means for the lead beyond the status itself."""
+        if attempt.status == COMPLETED:
+            attempt.not_reached = not reached(body)
+        elif attempt.status in ACCOUNT_STATUSES:
+            # The account could not pay for the call: not the lead's attempt.
+            attempt.counted = False
+            attempt.account_issue = attempt.status
+            attempt.note = "not placed: the Bolna wallet is low; dialling paused, this lead keeps its attempts"
 
     def _lead_for(self, event: ExecutionEvent) -> tuple[str, str]:
         """By execution id (the dialer recorded it), else by the customer's number."""
@@ -88,9 +104,11 @@ class CallTracker:
 
     # -- the dialer's side ----------------------------------------------------------------
 
-    def mark_initiated(self, key: str, phone: str, attempt_id: str, execution_id: str) -> str:
-        """Bolna queued the call: remember its id. Returns the call's status now (a webhook
-        may already have moved it further)."""
+    def mark_initiated(
+        self, key: str, phone: str, attempt_id: str, execution_id: str, status: str = "queued", batch_id: str = ""
+    ) -> str:
+        """Bolna accepted the call: remember its id and the status it reported (`queued`: it
+        holds the call). Returns the call's status now (a webhook may have moved it further)."""
         now = self.clock.now()
         with self.store.edit(key, phone) as lead:
             attempt = lead.by_attempt(attempt_id)
@@ -109,11 +127,20 @@ class CallTracker:
                 )
                 return attempt.status
             attempt.execution_id = execution_id
-            attempt.advance("initiated", now)
+            attempt.batch_id = batch_id or attempt.batch_id
+            attempt.advance(status if status else "queued", now)
             return attempt.status
 
     def record_dial_error(
-        self, key: str, phone: str, attempt_id: str, note: str, *, counted: bool, call_may_exist: bool
+        self,
+        key: str,
+        phone: str,
+        attempt_id: str,
+        note: str,
+        *,
+        counted: bool,
+        call_may_exist: bool,
+        account_issue: str = "",
     ) -> None:
         """The dial request failed. If the call may exist anyway, the attempt stays open
         (no second dial) until webhooks or reconciliation settle it."""
@@ -123,10 +150,35 @@ class CallTracker:
             if attempt is None:
                 return
             attempt.note = note
+            attempt.sheet_version += 1
             if call_may_exist:
                 return
-            attempt.counted = counted
+            attempt.counted = counted and not account_issue
+            attempt.account_issue = account_issue
             attempt.advance("failed", now)
+
+    def mark_batched(self, key: str, phone: str, attempt_id: str, batch_id: str) -> None:
+        """A row of a batch Bolna accepted and scheduled: Bolna holds the call until it runs."""
+        with self.store.edit(key, phone) as lead:
+            attempt = lead.by_attempt(attempt_id)
+            if attempt is not None:
+                attempt.batch_id = batch_id
+                attempt.advance("scheduled", self.clock.now())
+
+    def checked(self, key: str, phone: str, attempt_id: str) -> None:
+        """Bolna was just asked about this call and still holds it: ask again STALE_CALL later."""
+        with self.store.edit(key, phone) as lead:
+            attempt = lead.by_attempt(attempt_id)
+            if attempt is not None:
+                attempt.checked_at = self.clock.now()
+
+    def stop_requested(self, key: str, phone: str, attempt_id: str) -> None:
+        with self.store.edit(key, phone) as lead:
+            attempt = lead.by_attempt(attempt_id)
+            if attempt is not None:
+                attempt.stop_requested = True
+                attempt.note = "do-not-call while Bolna held the call: asked Bolna to stop it"
+                attempt.sheet_version += 1
 
     def release(self, key: str, phone: str, attempt_id: str, note: str, *, status: str | None = None) -> None:
         """Stop waiting for a call that never reported a final status (reconciliation)."""
@@ -140,6 +192,26 @@ class CallTracker:
                 return
             attempt.released = note
             attempt.ended_at = now
+            attempt.sheet_version += 1
+
+    # -- the sheet's copy ------------------------------------------------------------------
+
+    def unsynced(self) -> list[tuple[LeadCalls, Attempt]]:
+        """Each lead whose latest call changed since the sheet last showed it."""
+        leads, _ = self.store.leads()
+        found = []
+        for lead in leads.values():
+            latest = lead.latest()
+            if latest is not None and latest.sheet_behind:
+                found.append((lead, latest))
+        return found
+
+    def mark_sheet_synced(self, key: str, phone: str, attempt_id: str, version: int) -> None:
+        """The sheet shows this attempt as of `version` (a later change stays unsynced)."""
+        with self.store.edit(key, phone) as lead:
+            attempt = lead.by_attempt(attempt_id)
+            if attempt is not None and version > attempt.sheet_synced:
+                attempt.sheet_synced = version
 
     # -- the intake's side ----------------------------------------------------------------
 

@@ -95,6 +95,20 @@ def _whsec(value: Secret) -> str | None:
     return None
 
 
+def _e164(value: str) -> str | None:
+    if value and not re.fullmatch(r"\+[1-9]\d{6,14}", value.strip()):
+        return "must be a number in E.164 form, like +918045678901"
+    return None
+
+
+def _field_map(value: tuple[str, ...]) -> str | None:
+    for pair in value:
+        ours, _, theirs = pair.partition("=")
+        if ours.strip() not in ("name", "model", "email") or not theirs.strip():
+            return "must be pairs like name=customer_name,model=car_model,email=email"
+    return None
+
+
 def _one_of(*choices: str) -> Any:
     def check(value: str) -> str | None:
         return None if value in choices else "must be one of " + ", ".join(choices)
@@ -121,6 +135,9 @@ class Config:
 
     # -- analysis ------------------------------------------------------------------------
     call_vendor: str = setting("CALL_VENDOR", "Ozonetel")
+    extracted_fields: tuple[str, ...] = setting(
+        "EXTRACTED_FIELDS", (), check=_field_map, help="fill fields our analysis left empty from Bolna's extraction"
+    )
     welcome_language: str = setting("WELCOME_LANGUAGE", "english")
     default_language: str = setting("DEFAULT_LANGUAGE", "hindi")
     model_catalog: Path | None = setting("MODEL_CATALOG", None)
@@ -146,6 +163,12 @@ class Config:
     bolna_agent_id: str = setting(("BOLNA_AGENT_ID", "AGENT_ID"), "")
     bolna_base_url: str = setting("BOLNA_BASE_URL", "https://api.bolna.ai", check=_url)
     bolna_timeout: Duration = setting("BOLNA_TIMEOUT", Duration(10), check=_positive)
+    bolna_from_number: str = setting("BOLNA_FROM_NUMBER", "", check=_e164, help="caller ID; a row's Caller ID wins")
+    bolna_min_balance: float = setting("BOLNA_MIN_BALANCE", 1.0, check=_non_negative)
+    account_check_min: Duration = setting("ACCOUNT_CHECK_MIN", Duration(30), check=_positive)
+    account_check_max: Duration = setting("ACCOUNT_CHECK_MAX", Duration(1800), check=_positive)
+    dialer_mode: str = setting("DIALER_MODE", "call", check=_one_of("call", "batch"))
+    batch_size: int = setting("BATCH_SIZE", 500, check=_positive)
     credentials_file: Path | None = setting("CREDENTIALS_FILE", None)
     sheet_url: str = setting("SHEET_URL", "")
     sheet_requests_per_minute: int = setting(

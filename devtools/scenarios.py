@@ -26,6 +26,11 @@ class Scenario:
     def connected(self) -> bool:
         return bool(self.script)
 
+    @property
+    def spoke(self) -> bool:
+        """The customer said something: a call can complete with nobody on the line."""
+        return any(line.startswith("u:") for line in self.script)
+
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -71,6 +76,19 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("failed", "failed"),
     )
 }
+# What the hard simulator adds (`python -m daemon simulate --hard`, and the tests that need
+# reality's inconvenient side): a call the customer rejects, which Bolna reports as
+# `completed` with conversation_duration 0 and only the agent's greeting; Bolna's own
+# `error`; and a call `canceled` before it was placed.
+HARD_SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("rejected", "completed", ("a:greet ask_name",)),
+        Scenario("error", "error"),
+        Scenario("canceled", "canceled"),
+    )
+}
+ALL_SCENARIOS = SCENARIOS | HARD_SCENARIOS
 LANGUAGES = ("english", "hinglish", "hindi", "tamil")
 MODELS = (
     "Hyundai Creta",
@@ -187,6 +205,7 @@ _SUMMARIES = {
     "dealer": "{name} asked to speak with a dealer before naming a model; the agent transferred the call.",
     "confused": "The customer could not hear the agent clearly and no details were collected; "
     "the agent promised a call back from the dealer.",
+    "rejected": "The customer did not respond; the call ended after the greeting.",
 }
 
 
@@ -239,15 +258,16 @@ class Conversation:
         return [(line[0], key) for line in self.scenario.script for key in line[2:].split()]
 
 
-def choose(phone: str, user_data: Mapping[str, Any]) -> tuple[Scenario, str]:
-    """The scenario and language of a call: pinned by user data, else from the number's hash."""
+def choose(phone: str, user_data: Mapping[str, Any], pool: Mapping[str, Scenario] = SCENARIOS) -> tuple[Scenario, str]:
+    """The scenario and language of a call: pinned by user data, else from the number's hash
+    (over `pool`: the hard simulator draws from ALL_SCENARIOS)."""
     digest = hashlib.sha256(phone.encode()).digest()
-    names = list(SCENARIOS)
-    scenario = SCENARIOS[names[digest[0] % len(names)]]
+    names = list(pool)
+    scenario = pool[names[digest[0] % len(names)]]
     language = LANGUAGES[digest[1] % len(LANGUAGES)]
     pinned = _hint(user_data, "scenario")
-    if pinned in SCENARIOS:
-        scenario = SCENARIOS[pinned]
+    if pinned in ALL_SCENARIOS:
+        scenario = ALL_SCENARIOS[pinned]
     pinned_language = _hint(user_data, "language")
     if pinned_language in LANGUAGES:
         language = pinned_language

@@ -1,24 +1,30 @@
 """The dialer stage: every DIALER_INTERVAL, read the lead sheet and ring whoever is due.
 
-A cycle reads the sheet once, decides every row with the pure rules in
-stages/bolna/eligibility.py, marks invalid numbers, reconciles calls open for too long, and
-queues at most CALLS_PER_CYCLE dials. Dials then go out one per `run_once`, CALL_SPACING
-apart, so a stop request never waits behind a sleep.
+A cycle reads the sheet once, decides every row with the pure rules in calls/eligibility.py,
+marks invalid numbers, asks Bolna about calls open for too long, stops calls an operator
+marked do-not-call while Bolna still holds them, and queues at most CALLS_PER_CYCLE dials.
+Dials then go out one per `run_once`, CALL_SPACING apart, so a stop request never waits
+behind a sleep. With DIALER_MODE=batch the due leads go to Bolna as one batch instead
+(calls/batching.py).
 
 A dial is durable before it is sent: the `initiating` attempt is on disk before the POST,
-so neither a crash nor a restart can ring a lead twice.
+so neither a crash nor a restart can ring a lead twice. A refusal that is the account's
+fault (low wallet, refused key, unknown agent or caller ID) pauses all dialling until
+Bolna's account endpoint says it is fixed (calls/account.py).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass
 
-from calls.eligibility import Action, Decision, DialRules, format_sheet_time, plan_cycle
+from calls.account import AGENT, BALANCE
+from calls.batching import BatchDialer, PlannedDial, caller_id
+from calls.eligibility import Action, Decision, DialRules, plan_cycle
 from calls.phones import lead_key
+from calls.reconcile import Reconciler
 from calls.sheet_columns import CLEARED_ON_DIAL, lead_data
-from calls.statuses import is_terminal
+from calls.sheet_sync import RowSync
 from calls.store import CallStore
 from calls.tracker import CallTracker
 from daemon.broker import Broker
@@ -28,16 +34,10 @@ from daemon.config import Config
 from daemon.logs import pii, task
 from daemon.stage import Stage, StartupError
 from integrations.bolna.client import BolnaClient, BolnaError
-from integrations.bolna.events import ATTEMPT_KEY, BadEventError, sheet_fields
+from integrations.bolna.events import ATTEMPT_KEY
 from integrations.sheets import Lead, LeadSheet, SheetError, SheetWriter, open_sheet
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PlannedDial:
-    decision: Decision
-    lead: Lead
 
 
 class DialerStage(Stage):
@@ -75,11 +75,18 @@ class DialerStage(Stage):
         except (ValueError, SheetError) as exc:
             raise StartupError(str(exc)) from None
         self.sheet = sheet
-        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock)
         self.store = CallStore(cfg.data_dir)
+        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock, writes_lock=self.store.sheet_writes_lock)
         self.broker = self._given_broker or open_broker(cfg, clock=self.clock)
         self.tracker = CallTracker(cfg, self.store, self.clock, self.broker)
         self.bolna = self._bolna or BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)
+        self.rows = RowSync(self.writer, self.tracker, cfg.phone_region, cfg.tz)
+        self.reconciler = Reconciler(self.tracker, self.bolna, self.rows, cfg.stale_call)
+        self.account = self.tracker.account
+        self.account.check_now()  # a restart looks at once: someone may have fixed the account meanwhile
+        self.batches = (
+            BatchDialer(cfg, self.tracker, self.bolna, self.rows, self.rules) if cfg.dialer_mode == "batch" else None
+        )
         self._next_cycle = self.clock.monotonic()
 
     def close(self) -> None:
@@ -88,15 +95,25 @@ class DialerStage(Stage):
 
     def run_once(self) -> bool:
         mono = self.clock.monotonic()
-        if self._dials and mono >= self._next_dial:
+        did = True
+        if self.account.check_due():
+            self._check_account()
+        elif self._dials and mono >= self._next_dial:
             self._dial(self._dials.popleft())
             self._next_dial = self.clock.monotonic() + self.cfg.call_spacing
-            return True
-        if not self._dials and mono >= self._next_cycle:
+        elif not self._dials and mono >= self._next_cycle:
             self._next_cycle = mono + self.cfg.dialer_interval
             self._cycle(self.clock.now())
-            return True
-        return self.writer.maybe_flush()
+        else:
+            did = self.writer.maybe_flush()
+        self._show_problems()
+        return did
+
+    def _show_problems(self) -> None:
+        """Why calls are not going out, for `status` (non-zero while any holds)."""
+        pause = self.account.paused()
+        problems = ([pause.describe()] if pause else []) + self.writer.problems()
+        self.problem = "; ".join(problems) or None
 
     # -- a cycle ---------------------------------------------------------------------------
 
@@ -106,37 +123,53 @@ class DialerStage(Stage):
         except SheetError as exc:
             log.error("cannot read the lead sheet; next try in %.0f s: %s", self.cfg.dialer_interval, exc)
             return
+        if self.batches is not None:
+            self.batches.track()
         calls, unreadable = self.store.leads()
-        decisions = plan_cycle(leads, calls, now, self.rules, unreadable)
+        pause = self.account.paused()
+        decisions = plan_cycle(leads, calls, now, self.rules, unreadable, pause.describe() if pause else "")
         by_row = {lead.row: lead for lead in leads}
+        batch: list[PlannedDial] = []
         counts: dict[str, int] = {}
         for decision in decisions:
             counts[decision.action] = counts.get(decision.action, 0) + 1
+            lead = by_row[decision.row]
             if decision.action is Action.DIAL:
-                self._dials.append(PlannedDial(decision, by_row[decision.row]))
+                (batch if self.batches is not None else self._dials).append(PlannedDial(decision, lead))
             elif decision.action is Action.INVALID:
-                self.writer.update(decision.row, {"Status": "invalid-number", "Notes": decision.reason})
+                fields = {"Status": "invalid-number", "Notes": decision.reason}
+                self.rows.raw(lead.get("Phone Number"), fields, hint=decision.row)
                 log.warning("row %d: %s", decision.row, pii(decision.reason))
             elif decision.action is Action.EXHAUSTED:
-                self._note_exhausted(decision, by_row[decision.row])
+                self._note_exhausted(decision, lead)
             elif decision.action is Action.RECONCILE:
-                self._reconcile(decision)
+                self.reconciler.reconcile(decision.phone, decision.row)
+            elif decision.action is Action.STOP:
+                self.reconciler.stop(decision.phone, decision.row)
             else:
                 log.debug("row %d: %s (%s)", decision.row, decision.action, decision.reason)
         log.info("cycle: %d rows; %s", len(leads), ", ".join(f"{n} {a}" for a, n in sorted(counts.items())) or "-")
+        if batch and self.batches is not None:
+            self.batches.submit(batch)
         self._next_dial = self.clock.monotonic()
         self._flush_sheet()
 
     def _note_exhausted(self, decision: Decision, lead: Lead) -> None:
         note = "; ".join(part for part in (lead.get("Notes"), decision.reason) if part)
-        self.writer.update(decision.row, {"Notes": note})
         with self.store.edit(lead_key(decision.phone), decision.phone) as calls:
             calls.exhausted_noted = True
+        self.rows.lead(decision.phone, {"Notes": note}, hint=decision.row)
 
     # -- one dial --------------------------------------------------------------------------
 
     def _dial(self, planned: PlannedDial) -> None:
         decision, row, phone = planned.decision, planned.decision.row, planned.decision.phone
+        from_number, problem = caller_id(planned.lead, self.cfg)
+        if problem:
+            self.rows.lead(phone, {"Notes": problem}, hint=row)
+            self._flush_sheet()
+            log.warning("row %d: %s; not dialled", row, pii(problem))
+            return
         key = lead_key(phone)
         now = self.clock.now()
         with self.store.edit(key, phone) as calls:
@@ -146,29 +179,38 @@ class DialerStage(Stage):
             attempt = calls.start_attempt(row, now)
         # The attempt is on disk now: whatever happens next, this lead will not be rung twice.
         stale = {column: "" for column in CLEARED_ON_DIAL if planned.lead.get(column)}
-        self.writer.update(row, {"Status": "initiating", "Last Attempt Time": self._local(now), **stale})
+        self.rows.show(key, stale, hint=row)
         self._flush_sheet()
         user_data = {**lead_data(planned.lead), ATTEMPT_KEY: attempt.attempt_id}
         try:
-            execution_id = self.bolna.start_call(self.cfg.bolna_agent_id, phone, user_data)
+            execution_id, status = self.bolna.start_call(self.cfg.bolna_agent_id, phone, user_data, from_number)
         except BolnaError as exc:
             self._dial_failed(row, key, phone, attempt.attempt_id, exc)
             return
-        status = self.tracker.mark_initiated(key, phone, attempt.attempt_id, execution_id)
-        self.writer.update(row, {"Status": status, "Latest Execution ID": execution_id})
+        status = self.tracker.mark_initiated(key, phone, attempt.attempt_id, execution_id, status)
+        self.rows.show(key, hint=row)
         self._flush_sheet()
         self.processed += 1
-        log.info("row %d dialled (%s)", row, decision.reason, extra=task(execution_id, "initiated"))
+        log.info("row %d dialled (%s): %s", row, decision.reason, status, extra=task(execution_id, "dialled"))
 
     def _dial_failed(self, row: int, key: str, phone: str, attempt_id: str, exc: BolnaError) -> None:
-        self.tracker.record_dial_error(
-            key, phone, attempt_id, exc.note, counted=exc.lead_at_fault, call_may_exist=exc.call_may_exist
-        )
-        if exc.call_may_exist:
+        note = exc.note
+        if exc.account_issue:
+            note = f"not dialled: {exc.note}; dialling paused, this lead keeps its attempts"
+        elif exc.call_may_exist:
             note = exc.note + "; the call may still happen: waiting for Bolna before trying again"
-            self.writer.update(row, {"Notes": note})
-        else:
-            self.writer.update(row, {"Status": "failed", "Notes": exc.note})
+        self.tracker.record_dial_error(
+            key,
+            phone,
+            attempt_id,
+            note,
+            counted=exc.lead_at_fault,
+            call_may_exist=exc.call_may_exist,
+            account_issue=exc.account_issue,
+        )
+        if exc.account_issue:
+            self.account.pause(exc.account_issue, exc.note)
+        self.rows.show(key, hint=row)
         self._flush_sheet()
         self.note_error(attempt_id, exc.note)
         log.error("row %d: %s", row, exc.note, extra=task(attempt_id, exc.kind))
@@ -176,50 +218,30 @@ class DialerStage(Stage):
             log.warning("dropping %d more dial(s) this cycle", len(self._dials))
             self._dials.clear()
 
-    # -- calls open for too long -----------------------------------------------------------
+    # -- the account, while dialling is paused ---------------------------------------------
 
-    def _reconcile(self, decision: Decision) -> None:
-        """Ask Bolna about a call still open after STALE_CALL before letting the lead go."""
-        key, phone = lead_key(decision.phone), decision.phone
-        calls = self.store.load(key)
-        attempt = calls.open_attempt() if calls else None
-        if attempt is None:
+    def _check_account(self) -> None:
+        """GET /user/me (and the agent, when it was the trouble): never a call to find out."""
+        pause = self.account.paused()
+        if pause is None:
             return
-        minutes = self.cfg.stale_call / 60
-        if not attempt.execution_id:
-            note = f"no execution id after {minutes:.0f} min: the dial request's outcome is unknown"
-            self.tracker.release(key, phone, attempt.attempt_id, note, status="failed")
-            self.writer.update(decision.row, {"Status": "failed", "Notes": note})
-            log.warning("row %d: %s", decision.row, note, extra=task(attempt.attempt_id, "released"))
-            return
-        execution_id = attempt.execution_id
+        floor = self.cfg.bolna_min_balance
         try:
-            body = self.bolna.get_execution(execution_id)
+            wallet = self.bolna.account().get("wallet")
+            if pause.kind == AGENT:
+                self.bolna.agent(self.cfg.bolna_agent_id)
         except BolnaError as exc:
-            if exc.kind != "not-found":
-                log.warning(
-                    "row %d: cannot reconcile yet: %s",
-                    decision.row,
-                    exc.note,
-                    extra=task(execution_id, "lookup-failed"),
-                )
+            self.account.still_paused(exc.note)
+            return
+        if isinstance(wallet, bool) or not isinstance(wallet, int | float):
+            if pause.kind == BALANCE:
+                self.account.still_paused("the account endpoint did not show the wallet")
                 return
-            note = "Bolna has no record of this call"
-            self.tracker.release(key, phone, attempt.attempt_id, note, status="failed")
-            self.writer.update(decision.row, {"Status": "failed", "Notes": note})
+        elif wallet < floor:
+            self.account.still_paused(f"the wallet holds {wallet:g}, below BOLNA_MIN_BALANCE {floor:g}")
             return
-        try:
-            applied = self.tracker.apply(body)
-        except BadEventError as exc:
-            log.warning("row %d: Bolna's answer is unusable: %s", decision.row, exc, extra=task(execution_id, "bad"))
-            return
-        fields = sheet_fields(body)
-        if not is_terminal(applied.status):
-            note = f"Bolna still reports {applied.status} after {minutes:.0f} min; no longer waiting"
-            self.tracker.release(key, phone, attempt.attempt_id, note)
-            fields["Notes"] = "; ".join(p for p in (fields.get("Notes", ""), note) if p)
-        self.writer.update(decision.row, fields)
-        log.info("row %d reconciled: %s", decision.row, applied.status, extra=task(execution_id, "reconciled"))
+        self.account.resume(f"Bolna accepts the key and the wallet holds {wallet}")
+        self._next_cycle = self.clock.monotonic()  # the due leads go now, not at the next interval
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -230,6 +252,3 @@ class DialerStage(Stage):
             self.writer.flush()
         except SheetError as exc:
             log.warning("sheet write failed (%d rows kept for later): %s", self.writer.pending(), exc)
-
-    def _local(self, epoch: float) -> str:
-        return format_sheet_time(epoch, self.cfg.tz)

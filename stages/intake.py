@@ -4,6 +4,10 @@ Request threads (waitress) do only what must be durable before answering: upsert
 state and, for a finished call, write its transcript task. Everything slow happens in
 `run_once` on the stage's own thread: batched sheet writes, the DISCONNECT_GRACE timers,
 and copying analysis results (summary, name, model, email, routing) into the sheet.
+
+Row updates wait in memory for their batch, so each attempt records on disk which of its
+changes the sheet shows (calls/sheet_sync.py). Whatever a killed intake had not written is
+sent again when it starts, and every RESYNC_SECONDS (the dialer's changes included).
 """
 
 from __future__ import annotations
@@ -15,16 +19,16 @@ import time
 import uuid
 from typing import Any
 
-from calls.rows import RowFinder
-from calls.sheet_columns import ResultFinder, call_fields, result_fields
-from calls.store import Attempt, CallStore
+from calls.sheet_columns import ResultFinder, result_fields
+from calls.sheet_sync import RowSync
+from calls.store import Attempt, CallStore, LeadCalls
 from calls.tracker import CallTracker
 from daemon import metrics
 from daemon.broker import Broker, QueueName, State
 from daemon.brokers import open_broker
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
-from daemon.logs import pii, task
+from daemon.logs import task
 from daemon.stage import Stage, StartupError
 from integrations.bolna.client import BolnaClient, BolnaError
 from integrations.bolna.webhook_app import IntakeAuth, create_app
@@ -35,6 +39,7 @@ log = logging.getLogger(__name__)
 
 GRACE_CHECK_SECONDS = 1.0
 PRUNE_INTERVAL = 3600.0
+RESYNC_SECONDS = 30.0  # look for row updates nobody has written (a kill, the dialer's) this often
 
 
 class IntakeStage(Stage):
@@ -62,6 +67,7 @@ class IntakeStage(Stage):
         self._next_grace_check = 0.0
         self._next_result_sync = 0.0
         self._next_prune = 0.0
+        self._next_resync = 0.0
         self.server: BackgroundServer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -88,13 +94,15 @@ class IntakeStage(Stage):
         self.tracker = CallTracker(cfg, self.store, self.clock, self.broker)
         if recovered := self.tracker.recover():
             log.warning("finished %d transcript task(s) a crash had interrupted", recovered)
-        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock)
-        self.rows = RowFinder(sheet, cfg.phone_region, self.clock)
+        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock, writes_lock=self.store.sheet_writes_lock)
+        self.rows = RowSync(self.writer, self.tracker, cfg.phone_region, cfg.tz)
         self.results = ResultFinder(self.broker.registry, cfg.max_task_bytes)
         if self._bolna is None and cfg.bolna_api_token:
             self._bolna = BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)
         self._awaiting_completion = self.tracker.awaiting_completion()
         self._awaiting_results = self.tracker.awaiting_results()
+        self.rows.resend_unsynced()  # what a killed intake applied but never wrote
+        self._next_resync = self.clock.monotonic() + RESYNC_SECONDS
         self.dead = IntakeDeadLetters(self.broker, self.clock)
         live = metrics.for_stage(self.name)
         app = create_app(
@@ -151,7 +159,20 @@ class IntakeStage(Stage):
         if mono >= self._next_result_sync:
             self._next_result_sync = mono + self.cfg.sheet_flush_seconds
             did = self._sync_results() or did
-        return self.writer.maybe_flush() or did
+        if mono >= self._next_resync:
+            self._next_resync = mono + RESYNC_SECONDS
+            self._resync()
+        did = self.writer.maybe_flush() or did
+        self.problem = "; ".join(self.writer.problems()) or None
+        return did
+
+    def _resync(self) -> None:
+        """Row updates still owed (the dialer's unflushed ones, a failed write's) and results
+        the dialer's reconciliation produced: the intake hears of neither by webhook."""
+        self.rows.resend_unsynced()
+        awaiting = self.tracker.awaiting_results()
+        with self._lock:
+            self._awaiting_results |= awaiting
 
     def _prune(self, now: float) -> None:
         """RETENTION_DAYS for what the intake keeps: execution bodies (about 8 KB a call) and
@@ -170,30 +191,22 @@ class IntakeStage(Stage):
             changed, self._dirty = self._dirty, set()
         for execution_id in sorted(changed):
             found = self._latest_attempt(execution_id)
-            if found is None:
-                continue
-            attempt, phone, body = found
-            row = self.rows.row_for(phone, attempt.row)
-            if row is None:
-                log.info("no sheet row holds %s", pii(phone), extra=task(execution_id, "no-row"))
-                continue
-            self.writer.update(row, call_fields(body, attempt))
+            if found is not None:
+                self.rows.show_attempt(*found)
         return bool(changed)
 
-    def _latest_attempt(self, execution_id: str) -> tuple[Attempt, str, dict[str, Any]] | None:
+    def _latest_attempt(self, execution_id: str) -> tuple[LeadCalls, Attempt] | None:
         """The call's attempt, if it is its lead's latest: an older call's late event must not
         overwrite the row of the call that followed it."""
-        record = self.store.execution(execution_id) or {}
-        key = record.get("lead")
-        lead = self.store.load(key) if isinstance(key, str) else None
+        key = self.store.lead_of(execution_id)
+        lead = self.store.load(key) if key else None
         attempt = lead.by_execution(execution_id) if lead else None
         if lead is None or attempt is None:
             return None
         if attempt is not lead.latest():
             log.info("event for an earlier call; row left alone", extra=task(execution_id, "superseded"))
             return None
-        body = record.get("body")
-        return attempt, lead.phone, body if isinstance(body, dict) else {}
+        return lead, attempt
 
     def _fire_grace_timers(self, now: float) -> bool:
         grace = self.cfg.disconnect_grace
@@ -234,12 +247,20 @@ class IntakeStage(Stage):
                     self._stop_waiting(execution_id, "transcript dead-lettered; no result to copy")
                 continue
             found = self._latest_attempt(execution_id)
-            if found is not None:
-                attempt, phone, _ = found
-                row = self.rows.row_for(phone, attempt.row)
-                if row is not None:
-                    self.writer.update(row, result_fields(doc))
-            self._stop_waiting(execution_id, "analysis result copied to the sheet")
+            with self._lock:
+                self._awaiting_results.discard(execution_id)
+            if found is None:
+                self._stop_waiting(execution_id, "a newer call has the row; result not copied")
+                continue
+            lead, attempt = found
+
+            def written(execution_id: str = execution_id) -> None:
+                self._stop_waiting(execution_id, "analysis result copied to the sheet")
+
+            # Marked synced only once written: a kill before the flush sends it again at start.
+            self.rows.lead(
+                lead.phone, result_fields(doc), hint=attempt.row, execution_id=execution_id, on_written=written
+            )
             synced = True
         return synced
 

@@ -9,6 +9,7 @@ one queue: the broker gives each transcript to one of them.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from datetime import datetime
@@ -21,6 +22,7 @@ from daemon.broker import Message, Published, QueueName, State, encode
 from daemon.logs import pii
 from daemon.logs import task as task_extra
 from daemon.stage import QueueStage, StartupError
+from integrations.bolna.extracted import field_map, keep_bolna_analysis
 from integrations.webhooks import webhook_id
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class ProcessorStage(QueueStage):
             self.analyzer = Analyzer(AnalysisSettings.from_config(self.cfg))
         except ValueError as exc:  # a MODEL_CATALOG or phrase file that cannot be read
             raise StartupError(f"analysis data (MODEL_CATALOG, ANALYSIS_PHRASES): {exc}") from None
+        self.extracted_fields = field_map(self.cfg.extracted_fields)
         super().setup()
 
     def _already_waiting(self, name: str, msg_id: str) -> bool:
@@ -70,6 +73,17 @@ class ProcessorStage(QueueStage):
         except BadTranscript as exc:
             message.dead_letter(str(exc))
             return
+        # Bolna's own summary and extraction ride along in the metadata (integrations/bolna/extracted.py).
+        payload, metadata, filled = keep_bolna_analysis(
+            analysis.payload, analysis.metadata, message.doc, self.extracted_fields
+        )
+        analysis = dataclasses.replace(analysis, payload=payload, metadata=metadata)
+        if filled:
+            log.info(
+                "filled from Bolna's extraction: %s",
+                ", ".join(filled),
+                extra=task_extra(analysis.call_ref_id, "extracted"),
+            )
         processed_at = datetime.fromtimestamp(self.clock.now(), self.cfg.tz).isoformat(timespec="seconds")
         doc = result_document(message, analysis, processed_at)
         if self._already_waiting(message.name, doc["webhook_id"]):

@@ -17,7 +17,8 @@ TOKEN = "bn-test-9f8e7d6c5b4a"
 def test_start_call_and_read_the_execution() -> None:
     with running_simulator(api_token=TOKEN) as sim:
         client = BolnaClient(sim.url, Secret(TOKEN))
-        execution_id = client.start_call("agent-7", "+919900000003", {"Name": "Ananya Iyer"})
+        execution_id, status = client.start_call("agent-7", "+919900000003", {"Name": "Ananya Iyer"})
+        assert status == "queued"
         call = sim.calls[execution_id]
         assert (call.agent_id, call.phone, call.user_data) == ("agent-7", "+919900000003", {"Name": "Ananya Iyer"})
         body = client.get_execution(execution_id)

@@ -31,7 +31,8 @@ def test_the_fixture_reads_as_bolna_meant_it() -> None:
     fields = sheet_fields(FIXTURE)
     assert fields["Duration"] == "69"
     assert fields["Transcript"].endswith("सकती हूँ?")
-    assert set(fields) == {"Status", "Latest Execution ID", "Duration", "Notes", "Transcript", "Summary"}
+    expected = {"Status", "Latest Execution ID", "Duration", "Notes", "Transcript", "Bolna Summary", "Extracted"}
+    assert set(fields) == expected, "Bolna's summary and extraction get their own columns"
 
 
 def outbound(**changes: Any) -> dict[str, Any]:
@@ -84,7 +85,10 @@ def test_notes_join_error_hangup_and_smart_status() -> None:
         "conversation_duration": 0,
         "telephony_data": {"hangup_reason": "Busy", "hangup_by": "Callee"},
     }
-    assert notes(body) == "SIP 486; hangup: Busy (by Callee); smart status: voicemail; completed without conversation"
+    assert notes(body) == (
+        "SIP 486; hangup: Busy (by Callee); smart status: voicemail; "
+        "Bolna: completed without conversation (not reached; retried)"
+    )
 
 
 def test_long_transcripts_are_cut_to_fit_a_cell() -> None:

@@ -108,9 +108,9 @@ def check_rows(leads: list[Lead], calls: dict[str, SimulatedCall], cfg: Config) 
         assert final["telephony_data"]["hangup_reason"] in lead.get("Notes")
         if call.status == "completed":
             assert lead.get("Transcript") == call.conversation.transcript.strip()
-            assert lead.get("Summary") == call.conversation.summary
+            assert lead.get("Bolna Summary") == call.conversation.summary
         else:
-            assert lead.get("Transcript") == "" and lead.get("Summary") == ""
+            assert lead.get("Transcript") == "" and lead.get("Bolna Summary") == ""
         task = cfg.data_dir / "transcripts" / f"{call.execution_id}.json"
         assert orjson.loads(task.read_bytes())["status"] == call.status
 

@@ -93,10 +93,11 @@ def test_a_cycle_dials_calls_per_cycle_spaced_apart(dcfg: Config, clock: FakeClo
         assert all(c.agent_id == "agent-42" for c in calls)
         ravi = next(c for c in calls if c.phone == "+919900000003")
         assert ravi.user_data["Name"] == "Ravi Kumar" and ravi.user_data[ATTEMPT_KEY].startswith("a-")
+        assert ravi.user_data["customer_name"] == "Ravi Kumar", "the documented alias for the prompt"
         assert "Status" not in ravi.user_data
 
         row = rows(dcfg)["Ravi Kumar"]
-        assert row["Status"] == "initiated"
+        assert row["Status"] == "queued", "Bolna's own word: it holds the call"
         assert row["Latest Execution ID"] == next(iter(c.execution_id for c in calls if c is ravi))
         assert row["Last Attempt Time"] == "2026-01-15 12:00:05"
 
@@ -105,7 +106,7 @@ def test_a_cycle_dials_calls_per_cycle_spaced_apart(dcfg: Config, clock: FakeClo
         clock.advance(20)
         assert stage.run_once() and stage.run_once()
         assert len(sim.calls) == 3  # type: ignore[attr-defined]
-        assert rows(dcfg)["Meena Iyer"]["Status"] == "initiated"
+        assert rows(dcfg)["Meena Iyer"]["Status"] == "queued"
     finally:
         stage.close()
 
@@ -169,13 +170,13 @@ def test_a_dial_that_may_have_happened_is_never_repeated_after_a_restart(dcfg: C
 
 
 @pytest.mark.parametrize(
-    ("status", "words", "counted", "second_dialled"),
+    ("status", "words", "shown", "counted", "second_dialled"),
     [
-        (400, "Bolna rejected the request to start the call (400)", True, True),
-        (401, "check BOLNA_API_TOKEN", False, False),
-        (404, "check BOLNA_AGENT_ID", False, False),
-        (429, "rate limit", False, False),
-        (503, "server error (503)", False, False),
+        (400, "Bolna rejected the request to start the call (400)", "failed", True, True),
+        (401, "check BOLNA_API_TOKEN", "paused", False, False),
+        (404, "check BOLNA_AGENT_ID", "paused", False, False),
+        (429, "rate limit", "failed", False, False),
+        (503, "server error (503)", "failed", False, False),
     ],
 )
 def test_bolna_errors_become_notes_on_the_row(
@@ -185,6 +186,7 @@ def test_bolna_errors_become_notes_on_the_row(
     caplog: pytest.LogCaptureFixture,
     status: int,
     words: str,
+    shown: str,
     counted: bool,
     second_dialled: bool,
 ) -> None:
@@ -197,7 +199,7 @@ def test_bolna_errors_become_notes_on_the_row(
     finally:
         stage.close()
     asha = rows(dcfg)["Asha Rao"]
-    assert asha["Status"] == "failed"
+    assert asha["Status"] == shown
     assert words in asha["Notes"]
     attempt = CallStore(dcfg.data_dir).load("919900000002").attempts[0]  # type: ignore[union-attr]
     assert (attempt.status, attempt.counted) == ("failed", counted)

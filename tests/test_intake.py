@@ -118,7 +118,9 @@ def test_the_real_fixture_fills_its_row_and_becomes_one_transcript_task(intake: 
     assert row["Latest Execution ID"] == "6c972873-19b2-44b0-a6bf-d4f690a7a9cf"
     assert row["Duration"] == "69"
     assert row["Transcript"].startswith("assistant: Hello — this is Naina") and "विवेक" in row["Transcript"]
-    assert row["Summary"].startswith("The conversation involved an agent named Naina")
+    assert row["Bolna Summary"].startswith("The conversation involved an agent named Naina")
+    assert row["Summary"] == "", "ours comes from our analysis, never from Bolna's"
+    assert orjson.loads(row["Extracted"]) == fixture_body()["extracted_data"]
     assert row["Notes"] == "hangup: Call recipient hungup (by Caller); smart status: completed"
     [task] = intake.tasks()
     assert task.name == "6c972873-19b2-44b0-a6bf-d4f690a7a9cf.json"
@@ -292,7 +294,7 @@ def test_completed_that_never_comes_is_replaced_after_the_grace_period(intake: I
 def test_the_grace_timer_asks_bolna_for_the_call_as_it_stands(icfg: Config) -> None:
     with running_simulator(speed=1000) as sim:
         client = BolnaClient(sim.url, Secret(""))
-        eid = client.start_call("agent-1", "+919900000003", {"Scenario": "complete"})
+        eid, _ = client.start_call("agent-1", "+919900000003", {"Scenario": "complete"})
         assert wait_for(lambda: client.get_execution(eid)["status"] == "completed", timeout=10)
         intake = Intake(icfg, FakeClock(), bolna=client)
         try:

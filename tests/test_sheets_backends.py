@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +17,17 @@ import pytest
 
 from daemon.clock import FakeClock
 from daemon.config import load_config
-from integrations.sheets import SEED_COLUMNS, Lead, LeadSheet, SheetError, SheetWriter, open_sheet
+from integrations.sheets import (
+    SEED_COLUMNS,
+    Lead,
+    LeadSheet,
+    LeadUpdate,
+    SheetError,
+    SheetWriter,
+    Target,
+    WriteReport,
+    open_sheet,
+)
 from tests.fakes.sheets_server import SheetsServer, write_service_account
 
 Grid = list[list[str]]
@@ -93,6 +103,13 @@ def google(tmp_path: Path) -> Iterator[Harness]:
     with SheetsServer(clock=clock.now) as server:
         yield google_harness(tmp_path, clock, server)
 
+
+def phone(number: str, hint: int | None = None) -> Target:
+    """The lead whose Phone Number cell reads `number`."""
+    return Target(number, holds=lambda lead: lead.get("Phone Number") == number, hint=hint)
+
+
+ASHA, RAVI = phone("+919800000001", 2), phone("+919800000002", 3)
 
 SEEDED = [
     list(SEED_COLUMNS),
@@ -201,16 +218,19 @@ def test_bad_rows_are_refused_before_anything_is_sent(backend: Harness) -> None:
     assert backend.grid() == tidy(SEEDED)
 
 
-def test_writer_merges_per_row_and_flushes_one_batch(backend: Harness) -> None:
+def test_writer_merges_per_lead_and_flushes_one_batch(backend: Harness) -> None:
     backend.seed(SEEDED)
     backend.sheet.read()
     writer = SheetWriter(backend.sheet, interval=3.0, clock=backend.clock)
-    writer.update(2, {"Status": "initiating", "Notes": "first"})
-    writer.update(3, {"Status": "ringing"})
-    writer.update(2, {"Status": "completed", "Duration": "42"})
+    written: list[str] = []
+    writer.update(ASHA, {"Status": "initiating", "Notes": "first"}, lambda: written.append("asha 1"))
+    writer.update(RAVI, {"Status": "ringing"})
+    writer.update(ASHA, {"Status": "completed", "Duration": "42"}, lambda: written.append("asha 2"))
     assert writer.pending() == 2
-    writer.flush()
+    report = writer.flush()
     assert writer.pending() == 0
+    assert report.rows == {ASHA.key: 2, RAVI.key: 3}
+    assert written == ["asha 1", "asha 2"], "every merged update says it was written"
     assert backend.cell(2, "Status") == "completed"
     assert backend.cell(2, "Notes") == "first"
     assert backend.cell(2, "Duration") == "42"
@@ -226,25 +246,35 @@ def test_writer_waits_for_its_interval(backend: Harness) -> None:
     backend.seed(SEEDED)
     writer = SheetWriter(backend.sheet, interval=3.0, clock=backend.clock)
     assert writer.maybe_flush() is False  # nothing to send
-    writer.update(2, {"Status": "initiated"})
+    writer.update(ASHA, {"Status": "initiated"})
     backend.clock.advance(2.9)
     assert writer.maybe_flush() is False
     assert backend.cell(2, "Status") == ""
     backend.clock.advance(0.1)
     assert writer.maybe_flush() is True
     assert backend.cell(2, "Status") == "initiated"
-    writer.update(3, {"Status": "answered"})
+    writer.update(RAVI, {"Status": "answered"})
     assert writer.maybe_flush() is False  # the interval restarts at each flush
     backend.clock.advance(3.0)
     assert writer.maybe_flush() is True
     assert backend.cell(3, "Status") == "answered"
 
 
-def test_writer_refuses_a_header_row_update(backend: Harness) -> None:
+def test_a_row_that_moved_is_found_and_a_deleted_one_is_left_alone(backend: Harness) -> None:
+    backend.seed(SEEDED)
+    backend.sheet.read()
     writer = SheetWriter(backend.sheet, interval=1.0, clock=backend.clock)
-    with pytest.raises(ValueError):
-        writer.update(1, {"Status": "x"})
-    assert writer.pending() == 0
+    # Since the read, someone sorted Ravi above Asha and deleted a lead we have news for.
+    backend.seed([SEEDED[0], SEEDED[2], SEEDED[1]])
+    gone = phone("+919800000009", 4)
+    written: list[str] = []
+    writer.update(ASHA, {"Status": "completed"}, lambda: written.append("asha"))
+    writer.update(gone, {"Status": "busy"}, lambda: written.append("gone"))
+    report = writer.flush()
+    assert report.rows == {ASHA.key: 3} and report.gone == {gone.key}
+    assert written == ["asha"], "the deleted lead's update is not marked written"
+    assert backend.cell(3, "Status") == "completed" and backend.cell(2, "Status") == "failed"
+    assert len(backend.grid()) == 3, "nothing was written for the deleted row"
 
 
 # -- Google only: requests, retries, limits, credentials ---------------------------------------
@@ -362,12 +392,15 @@ def test_writer_keeps_updates_when_a_flush_fails(google: Harness) -> None:
             return google.sheet.read()
 
         def write(self, updates: Mapping[int, Mapping[str, str]]) -> None:
-            if self.arrivals:
-                writer.update(2, self.arrivals.pop())
             google.sheet.write(updates)
 
+        def write_leads(self, updates: Sequence[LeadUpdate]) -> WriteReport:
+            if self.arrivals:
+                writer.update(ASHA, self.arrivals.pop())
+            return google.sheet.write_leads(updates)
+
     writer = SheetWriter(UpdatedDuringWrite(), interval=1.0, clock=google.clock)
-    writer.update(2, {"Status": "ringing", "Notes": "n1"})
+    writer.update(ASHA, {"Status": "ringing", "Notes": "n1"})
     server.fail_next(403, 1, kinds={"values.batchUpdate"})
     google.clock.advance(1.0)
     assert writer.maybe_flush() is False  # logged, kept

@@ -23,13 +23,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, help="listen on this port instead of SIMULATOR_PORT (0: any free port)")
     p.add_argument("--speed", type=float, help="time factor instead of SIMULATOR_SPEED (60: a minute per second)")
     p.add_argument("--webhook-url", help="post webhooks here instead of SIMULATOR_WEBHOOK_URL")
+    p.add_argument(
+        "--hard",
+        action="store_true",
+        help="play Bolna's inconvenient side: a concurrency limit of 2 (queued), rescheduled calls, rejected "
+        "calls that still complete, error, canceled, duplicated and reordered webhooks",
+    )
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace, cfg: Config) -> int:
     import logging
 
-    from devtools.simulator import BolnaSimulator
+    from devtools.simulator import HARD, BolnaSimulator, Realism
 
     log = logging.getLogger("cli.commands.simulate")
     speed = cfg.simulator_speed if args.speed is None else args.speed
@@ -40,7 +46,11 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
         args.webhook_url or cfg.simulator_webhook_url or f"http://{cfg.intake_host}:{cfg.intake_port}/webhook/bolna"
     )
     simulator = BolnaSimulator(
-        webhook_url=webhook_url, speed=speed, api_token=cfg.bolna_api_token, intake_token=cfg.intake_token
+        webhook_url=webhook_url,
+        speed=speed,
+        api_token=cfg.bolna_api_token,
+        intake_token=cfg.intake_token,
+        realism=HARD if args.hard else Realism(),
     )
     stop = threading.Event()
 
@@ -53,7 +63,8 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
     simulator.start(cfg.simulator_host, port)
     auth = "checking the Bearer token" if cfg.bolna_api_token else "accepting any token (no BOLNA_API_TOKEN)"
     log.info(
-        "Bolna simulator on %s at speed %g, %s; webhooks go to %s",
+        "Bolna simulator%s on %s at speed %g, %s; webhooks go to %s",
+        " (hard)" if args.hard else "",
         simulator.url,
         speed,
         auth,

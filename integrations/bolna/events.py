@@ -6,8 +6,11 @@ out what the call state and the sheet need, and rejects bodies that cannot be tr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from daemon.fsutil import is_safe_name
 
@@ -117,16 +120,24 @@ def notes(body: dict[str, Any]) -> str:
         parts.append(f"hangup: {hangup}" + (f" (by {by})" if by else ""))
     if smart := _text(body.get("smart_status")):
         parts.append(f"smart status: {smart}")
-    if body.get("status") == "completed" and not _answered(body):
-        parts.append("completed without conversation")
+    if body.get("status") == "completed" and not reached(body):
+        parts.append("Bolna: completed without conversation (not reached; retried)")
     return "; ".join(parts)
 
 
-def _answered(body: dict[str, Any]) -> bool:
+_USER_TURN = re.compile(r"^\s*user\s*:\s*\S", re.IGNORECASE | re.MULTILINE)
+
+
+def reached(body: dict[str, Any]) -> bool:
+    """Someone spoke with the agent. Bolna says `completed` "does not prove anyone answered":
+    a rejected or voicemail-dropped call completes with conversation_duration 0, or with the
+    agent's greeting and no `user:` line at all."""
     try:
-        return float(body.get("conversation_duration") or 0) > 0
+        talked = float(body.get("conversation_duration") or 0) > 0
     except (TypeError, ValueError):
-        return False
+        talked = False
+    transcript = body.get("transcript")
+    return talked and isinstance(transcript, str) and _USER_TURN.search(transcript) is not None
 
 
 def clip(text: str, limit: int = CELL_LIMIT) -> str:
@@ -135,15 +146,23 @@ def clip(text: str, limit: int = CELL_LIMIT) -> str:
     return text[: limit - 40] + "\n[... cut to fit a sheet cell]"
 
 
+def extracted(body: dict[str, Any]) -> dict[str, Any]:
+    """The agent's post-call extraction (`extracted_data`, from its extraction prompt); {} if none."""
+    return _dict(body.get("extracted_data"))
+
+
 def sheet_fields(body: dict[str, Any]) -> dict[str, str]:
     """The columns an execution body fills. Empty values are left out so an early event
-    never blanks what a later one (or the operator) wrote."""
+    never blanks what a later one (or the operator) wrote. Bolna's own summary and
+    extraction get columns of their own; our analysis writes `Summary`."""
+    data = extracted(body)
     fields = {
         "Status": _text(body.get("status")).lower(),
         "Latest Execution ID": _text(body.get("id")),
         "Duration": duration_seconds(body),
         "Notes": notes(body),
         "Transcript": clip(_text(body.get("transcript"))),
-        "Summary": clip(_text(body.get("summary"))),
+        "Bolna Summary": clip(_text(body.get("summary"))),
+        "Extracted": clip(orjson.dumps(data).decode()) if data else "",
     }
     return {column: value for column, value in fields.items() if value}

@@ -4,8 +4,9 @@ sheet = open_sheet(cfg)
 for lead in sheet.read():                # one request per dialer cycle
     lead.get("Phone Number")
 writer = SheetWriter(sheet, cfg.sheet_flush_seconds)
-writer.update(lead.row, {"Status": "initiated"})
-writer.maybe_flush()                     # one batched request every few seconds at most
+writer.update(Target(key, holds=..., hint=lead.row), {"Status": "queued"})
+writer.maybe_flush()                     # one batched request every few seconds at most;
+                                         # each lead's row is found again just before
 """
 
 from __future__ import annotations
@@ -16,10 +17,22 @@ from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 from integrations.sheets.csvfile import CsvSheet
 from integrations.sheets.google import GoogleSheet
-from integrations.sheets.model import SEED_COLUMNS, Lead, LeadSheet, SheetError
+from integrations.sheets.model import SEED_COLUMNS, Lead, LeadSheet, LeadUpdate, SheetError, Target, WriteReport
 from integrations.sheets.writer import SheetWriter
 
-__all__ = ["SEED_COLUMNS", "CsvSheet", "GoogleSheet", "Lead", "LeadSheet", "SheetError", "SheetWriter", "open_sheet"]
+__all__ = [
+    "SEED_COLUMNS",
+    "CsvSheet",
+    "GoogleSheet",
+    "Lead",
+    "LeadSheet",
+    "LeadUpdate",
+    "SheetError",
+    "SheetWriter",
+    "Target",
+    "WriteReport",
+    "open_sheet",
+]
 
 
 def open_sheet(cfg: Config, *, session: requests.Session | None = None, clock: Clock = SYSTEM_CLOCK) -> LeadSheet:

@@ -14,13 +14,14 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import filelock
 
 from daemon.fsutil import DIR_MODE, FILE_MODE, fsync_dir
-from integrations.sheets.model import SEED_COLUMNS, Layout, Lead, SheetError, check_rows
+from integrations.sheets.model import SEED_COLUMNS, Layout, Lead, LeadUpdate, SheetError, WriteReport, check_rows
+from integrations.sheets.targets import resolve
 
 BOM = "\ufeff"
 LOCK_TIMEOUT = 30.0
@@ -60,14 +61,33 @@ class CsvSheet:
             return
         with self._locked():
             records, bom = self._load()
-            layout = Layout.from_row(records[0] if records else [])
-            plan = layout.plan(updates)
-            records.extend([] for _ in range(plan.height - len(records)))
-            for cell in plan.cells:
-                record = records[cell.row - 1]
-                record.extend([""] * (cell.col - len(record)))
-                record[cell.col - 1] = neutralise(cell.value)
+            self._apply(records, updates)
             self._store(records, bom)
+
+    def write_leads(self, updates: Sequence[LeadUpdate]) -> WriteReport:
+        """Rows found and written under one lock: nobody else's edit can fall in between."""
+        report = WriteReport()
+        if not any(u.values for u in updates):
+            return report
+        with self._locked():
+            records, bom = self._load()
+            layout = Layout.from_row(records[0] if records else [])
+            found = resolve(updates, layout.leads([[restore(cell) for cell in r] for r in records[1:]]))
+            report.gone, report.rows, report.written = found.gone, found.rows, set(found.rows)
+            if found.by_row:
+                self._apply(records, found.by_row)
+                self._store(records, bom)
+        return report
+
+    @staticmethod
+    def _apply(records: list[list[str]], updates: Mapping[int, Mapping[str, str]]) -> None:
+        layout = Layout.from_row(records[0] if records else [])
+        plan = layout.plan(updates)
+        records.extend([] for _ in range(plan.height - len(records)))
+        for cell in plan.cells:
+            record = records[cell.row - 1]
+            record.extend([""] * (cell.col - len(record)))
+            record[cell.col - 1] = neutralise(cell.value)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

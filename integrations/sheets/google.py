@@ -1,8 +1,11 @@
 """The lead sheet in Google Sheets, through gspread's plain HTTP client.
 
-One read is one `values.get` of the worksheet's used range; one write is one
-`values.batchUpdate` (plus, rarely, a header-row read or a grid resize). Every request
-passes a token bucket and a bounded retry loop of our own.
+One read is one `values.get` of the worksheet's used range, unformatted (typed phone
+numbers stay numbers, see `cell_text`). One write of lead updates is a fresh read of the
+same range, then one `values.batchUpdate` to the rows that hold the leads now (plus, rarely,
+a grid resize, or a request of its own for new header cells). A 400 from a protected or
+validated cell is split down to the refused cells (partial.py). Every request passes a
+token bucket and a bounded retry loop of our own.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 import random
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,9 +29,22 @@ from gspread.http_client import HTTPClient
 from gspread.utils import absolute_range_name, extract_id_from_url, rowcol_to_a1
 
 from daemon.clock import Clock
-from integrations.sheets.model import HEADER_ROW, CellWrite, Layout, Lead, SheetError, WritePlan, check_rows
+from integrations.sheets.model import (
+    HEADER_ROW,
+    CellWrite,
+    Layout,
+    Lead,
+    LeadUpdate,
+    SheetError,
+    WritePlan,
+    WriteReport,
+    check_rows,
+    header_key,
+)
+from integrations.sheets.partial import Refusals, send_in_parts
 from integrations.sheets.ratelimit import TokenBucket
 from integrations.sheets.retry import RetryPolicy, run_with_retry
+from integrations.sheets.targets import resolve
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +53,10 @@ T = TypeVar("T")
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 MAX_CELL_CHARS = 50_000  # Google rejects the whole batch if one cell is longer
 TRUNCATED = " …[truncated]"
-HEADER_MAX_AGE = 30.0  # a write trusts the column layout of a read this recent
+# Typed numbers as numbers, whatever their display format; dates as the text people see, not
+# serial day counts (DateTimeRenderOption applies only when the values are unformatted).
+# developers.google.com/sheets/api/reference/rest/v4/ValueRenderOption and .../DateTimeRenderOption
+READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING"}
 TIMEOUT = (10.0, 60.0)  # connect, read: a hung socket must not stall a stage forever
 
 
@@ -98,8 +117,7 @@ class GoogleSheet:
         self._rng = rng or random.Random()
         self._account = account
         self._tab_cache: _Tab | None = None
-        self._layout: Layout | None = None
-        self._layout_at = 0.0
+        self._refusals = Refusals()
         self._lock = threading.Lock()
 
     @classmethod
@@ -132,18 +150,8 @@ class GoogleSheet:
 
     def read(self) -> list[Lead]:
         with self._lock:
-            tab = self._tab()
-            body = self._call(
-                "values.get",
-                lambda: self._http.values_get(
-                    self._id, absolute_range_name(tab.title), params={"valueRenderOption": "FORMATTED_VALUE"}
-                ),
-            )
-            # A whole-sheet range starts at A1, and Google trims trailing blank rows and cells.
-            rows = body.get("values", [])
-            layout = Layout.from_row(rows[0] if rows else [])
-            self._remember(layout)
-            return layout.leads(rows[1:])
+            rows = self._rows(self._tab())
+            return Layout.from_row(rows[0] if rows else []).leads(rows[1:])
 
     def write(self, updates: Mapping[int, Mapping[str, str]]) -> None:
         check_rows(updates)
@@ -151,31 +159,93 @@ class GoogleSheet:
             return
         with self._lock:
             tab = self._tab()
-            layout = self._current_layout(tab)
-            plan = layout.plan(updates)
-            self._grow(tab, plan)
-            body = {"valueInputOption": "RAW", "data": self._ranges(tab, plan.cells)}
-            self._call("values.batchUpdate", lambda: self._http.values_batch_update(self._id, body))
-            if plan.new_columns:
-                log.info("added columns %s to the lead sheet", ", ".join(plan.new_columns))
-                self._remember(layout.after(plan))
+            # The header is read for every write: a column dragged a second ago must not take
+            # another column's value.
+            header_range = absolute_range_name(tab.title, f"{HEADER_ROW}:{HEADER_ROW}")
+            body = self._call("values.get", lambda: self._http.values_get(self._id, header_range, params=READ_OPTIONS))
+            rows = body.get("values", [])
+            self._write_rows(tab, Layout.from_row(rows[0] if rows else []), updates, WriteReport())
+
+    def write_leads(self, updates: Sequence[LeadUpdate]) -> WriteReport:
+        report = WriteReport()
+        if not any(u.values for u in updates):
+            return report
+        with self._lock:
+            tab = self._tab()
+            rows = self._rows(tab)  # fresh: rows and columns as they are now, not as last read
+            layout = Layout.from_row(rows[0] if rows else [])
+            found = resolve(updates, layout.leads(rows[1:]))
+            report.gone, report.rows = found.gone, found.rows
+            if found.by_row:
+                self._write_rows(tab, layout, found.by_row, report)
+            report.written = set(found.rows)
+            report.refused_columns = self._refusals.refused_columns()
+            names = {header_key(name): name for name in layout.header}
+            report.blocked = self._refusals.blocked(names)
+        return report
 
     # -- internals -------------------------------------------------------------------------
 
-    def _remember(self, layout: Layout) -> None:
-        self._layout = layout
-        self._layout_at = self._clock.monotonic()
+    def _rows(self, tab: _Tab) -> list[list[object]]:
+        # A whole-sheet range starts at A1, and Google trims trailing blank rows and cells.
+        body = self._call(
+            "values.get", lambda: self._http.values_get(self._id, absolute_range_name(tab.title), params=READ_OPTIONS)
+        )
+        return body.get("values", [])
 
-    def _current_layout(self, tab: _Tab) -> Layout:
-        """The header as of a recent read, else read row 1 now (columns may have moved)."""
-        if self._layout is not None and self._clock.monotonic() - self._layout_at < HEADER_MAX_AGE:
-            return self._layout
-        header_range = absolute_range_name(tab.title, f"{HEADER_ROW}:{HEADER_ROW}")
-        body = self._call("values.get", lambda: self._http.values_get(self._id, header_range))
-        rows = body.get("values", [])
-        layout = Layout.from_row(rows[0] if rows else [])
-        self._remember(layout)
-        return layout
+    def _write_rows(
+        self, tab: _Tab, layout: Layout, by_row: Mapping[int, Mapping[str, str]], report: WriteReport
+    ) -> None:
+        """New header cells first, on their own (a protected header refuses them and nothing
+        else), then the data cells; refused cells are remembered and reported, never resent."""
+        now = self._clock.monotonic()
+        wanted = {
+            row: {k: v for k, v in values.items() if not self._refusals.column_refused(k, now)}
+            for row, values in by_row.items()
+        }
+        plan = layout.plan({row: values for row, values in wanted.items() if values})
+        if not plan.cells:
+            return
+        self._grow(tab, plan)
+        header = [c for c in plan.cells if c.row == HEADER_ROW]
+        for cell, reason in self._send(tab, header):
+            if self._refusals.add_column(cell.value, reason, now):
+                log.error(
+                    "cannot add the column %r to the lead sheet (%s): add it to row 1 by hand or lift the "
+                    "protection; everything else is written",
+                    cell.value,
+                    reason,
+                )
+        added = [c for c in header if not self._refusals.column_refused(c.value, now)]
+        for cell in added:
+            self._refusals.column_added(cell.value)
+        if added:
+            log.info("added columns %s to the lead sheet", ", ".join(c.value for c in added))
+        names = layout.after(WritePlan(tuple(added), plan.width, plan.height)).header
+        data = [
+            c
+            for c in plan.cells
+            if c.row != HEADER_ROW
+            and c.col <= len(names)
+            and names[c.col - 1]
+            and not self._refusals.cell_refused(c.row, names[c.col - 1], now)
+        ]
+        refused = self._send(tab, data)
+        for cell, reason in refused:
+            blocked = self._refusals.add_cell(cell.row, names[cell.col - 1], reason, now)
+            if blocked is not None:
+                report.newly_blocked.append(blocked)
+        refused_at = {(c.row, c.col) for c, _ in refused}
+        for cell in data:
+            if (cell.row, cell.col) not in refused_at:
+                self._refusals.cell_written(cell.row, names[cell.col - 1])
+
+    def _send(self, tab: _Tab, cells: Sequence[CellWrite]) -> list[tuple[CellWrite, str]]:
+        def send(part: Sequence[CellWrite]) -> None:
+            body = {"valueInputOption": "RAW", "data": self._ranges(tab, part)}
+            self._call("values.batchUpdate", lambda: self._http.values_batch_update(self._id, body))
+
+        return send_in_parts(cells, send)
 
     def _tab(self) -> _Tab:
         if self._tab_cache is None:
@@ -211,7 +281,7 @@ class GoogleSheet:
             tab.cols = max(tab.cols, plan.width)
             tab.rows = max(tab.rows, plan.height)
 
-    def _ranges(self, tab: _Tab, cells: tuple[CellWrite, ...]) -> list[dict[str, Any]]:
+    def _ranges(self, tab: _Tab, cells: Sequence[CellWrite]) -> list[dict[str, Any]]:
         """One range per run of adjacent cells in a row: few ranges, and nothing else overwritten."""
         by_row: dict[int, dict[int, str]] = {}
         for cell in cells:
@@ -256,7 +326,7 @@ class GoogleSheet:
         if isinstance(exc, APIError):
             status = exc.response.status_code
             message = f"HTTP {status}: {exc.error.get('message', '')}".rstrip(": ")
-            if status == 400:
+            if status == 400 and "protected" not in message and "validation" not in message:
                 # Often a renamed or resized worksheet: look it up again next time.
                 self._tab_cache = None
             elif status == 403:

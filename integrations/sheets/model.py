@@ -7,7 +7,7 @@ letter, so operators may reorder columns or add their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
@@ -69,13 +69,82 @@ class Lead:
         return ""
 
 
+def cell_text(value: object) -> str:
+    """A cell read with valueRenderOption=UNFORMATTED_VALUE, as text.
+
+    Unformatted, a number typed into a cell comes back as a JSON number whatever its display
+    format: 9876543210 shown as "9,87,65,43,210" (Indian grouping) or "9.88E+09" (exponent)
+    reads as 9876543210, so the phone number it is stays intact. Whole numbers lose the ".0"
+    a float would print.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e17:
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The row an update is meant for, found again when the update is written.
+
+    People sort, insert, delete and drag while we run, so a row number is only a hint: the
+    write goes to a row that `holds` the lead (its phone number), preferring one that the
+    `prefer` test picks (its execution id), then the hinted row, then the first.
+    """
+
+    key: str  # one pending update per key: the lead
+    holds: Callable[[Lead], bool]
+    prefer: Callable[[Lead], bool] | None = None
+    hint: int | None = None
+    # Columns of the row, as it reads now, that this update must leave as they are (an
+    # operator's do-not-call in Status outlives every status we would write over it).
+    keeps: Callable[[Lead], Collection[str]] | None = None
+
+
+@dataclass(frozen=True)
+class LeadUpdate:
+    target: Target
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class BlockedCell:
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row} {self.column}: {self.reason}"
+
+
+@dataclass
+class WriteReport:
+    """What became of a batch of lead updates."""
+
+    written: set[str] = field(default_factory=set)  # target keys whose row was written
+    gone: set[str] = field(default_factory=set)  # no row holds the lead any more: nothing written
+    rows: dict[str, int] = field(default_factory=dict)  # key -> the row it was written to
+    blocked: list[BlockedCell] = field(default_factory=list)  # cells the sheet refuses, in force now
+    newly_blocked: list[BlockedCell] = field(default_factory=list)  # refused for the first time in this write
+    refused_columns: dict[str, str] = field(default_factory=dict)  # new headers the sheet would not take
+
+
 class LeadSheet(Protocol):
     def read(self) -> list[Lead]:
         """Every non-empty lead row, in one request."""
         ...
 
     def write(self, updates: Mapping[int, Mapping[str, str]]) -> None:
-        """row -> {header: value}, sent as one batch. Unknown headers become new columns."""
+        """row -> {header: value}, sent as one batch. Unknown headers become new columns.
+
+        Positional: for tools and tests. Stages write through `write_leads`."""
+        ...
+
+    def write_leads(self, updates: Sequence[LeadUpdate]) -> WriteReport:
+        """Each update to the row that holds its lead now, read fresh just before writing."""
         ...
 
 
@@ -115,7 +184,7 @@ class Layout:
 
     @classmethod
     def from_row(cls, cells: Sequence[object]) -> Layout:
-        return cls(tuple("" if c is None else str(c) for c in cells))
+        return cls(tuple(cell_text(c) for c in cells))
 
     def column(self, name: str) -> int | None:
         """1-based column of the header `name`, or None."""
@@ -129,12 +198,12 @@ class Layout:
 
     def lead(self, row: int, cells: Sequence[object]) -> Lead | None:
         """The lead in sheet row `row`, or None when every cell is blank."""
-        if not any(str(c).strip() for c in cells if c is not None):
+        if not any(cell_text(c).strip() for c in cells):
             return None
         values: dict[str, str] = {}
         for col in self._index.values():
             cell = cells[col - 1] if col <= len(cells) else ""
-            values[canonical_header(self.header[col - 1])] = "" if cell is None else str(cell)
+            values[canonical_header(self.header[col - 1])] = cell_text(cell)
         return Lead(row=row, values=MappingProxyType(values))
 
     def leads(self, rows: Sequence[Sequence[object]], first_row: int = FIRST_DATA_ROW) -> list[Lead]:

@@ -19,7 +19,7 @@ import orjson
 from flask import Flask, Response, request
 
 from daemon.config import Secret
-from devtools.simulator import BolnaSimulator
+from devtools.simulator import BolnaSimulator, Realism
 from integrations.serving import BackgroundServer
 
 
@@ -130,10 +130,17 @@ def running_simulator(
     speed: float = 1000.0,
     api_token: str = "",
     intake_token: str = "",
+    realism: Realism = Realism(),
+    **options: Any,
 ) -> Iterator[BolnaSimulator]:
     """The real simulator on a free port; without a webhook URL it posts no webhooks."""
     simulator = BolnaSimulator(
-        webhook_url=webhook_url, speed=speed, api_token=Secret(api_token), intake_token=Secret(intake_token)
+        webhook_url=webhook_url,
+        speed=speed,
+        api_token=Secret(api_token),
+        intake_token=Secret(intake_token),
+        realism=realism,
+        **options,
     )
     simulator.start("127.0.0.1", 0)
     try:

@@ -1,0 +1,48 @@
+"""Finding each update's row in a fresh read of the sheet, just before the write. Pure.
+
+A row number read a minute ago is a guess: an operator may have sorted, filtered, inserted
+or deleted rows since. Both backends call `resolve` with rows read in the same breath as
+the write (the CSV file under its lock, Google Sheets one request before the batch), so an
+update lands in the row that holds its lead now, or nowhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from integrations.sheets.model import Lead, LeadUpdate, Target, header_key
+
+
+@dataclass
+class Resolved:
+    by_row: dict[int, dict[str, str]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # target key -> row
+    gone: set[str] = field(default_factory=set)
+
+
+def find_row(target: Target, leads: Sequence[Lead]) -> Lead | None:
+    """The row that holds the target's lead now: preferred, else the hinted row, else the first."""
+    holding = [lead for lead in leads if target.holds(lead)]
+    if not holding:
+        return None
+    if target.prefer is not None:
+        preferred = next((lead for lead in holding if target.prefer(lead)), None)
+        if preferred is not None:
+            return preferred
+    return next((lead for lead in holding if lead.row == target.hint), holding[0])
+
+
+def resolve(updates: Sequence[LeadUpdate], leads: Sequence[Lead]) -> Resolved:
+    """Row-keyed values for the writer's plan; later updates win where two share a row."""
+    out = Resolved()
+    for update in updates:
+        lead = find_row(update.target, leads)
+        if lead is None:
+            out.gone.add(update.target.key)
+            continue
+        kept = {header_key(c) for c in update.target.keeps(lead)} if update.target.keeps else set()
+        out.rows[update.target.key] = lead.row
+        values = {column: value for column, value in update.values.items() if header_key(column) not in kept}
+        out.by_row.setdefault(lead.row, {}).update(values)
+    return out
