@@ -17,6 +17,7 @@ from daemon import logs
 from daemon.config import ConfigError, load_config
 from daemon.fsutil import PRIVATE_UMASK
 from daemon.runner import StageTable
+from daemon.signals import early, restore_defaults
 
 EX_USAGE = 2
 EX_CONFIG = 78
@@ -51,6 +52,10 @@ def main(argv: Sequence[str] | None = None, stages: StageTable | None = None) ->
         for line in str(exc).splitlines():
             print(f"config error: {line}", file=sys.stderr)
         return EX_CONFIG
+    if args.command not in _SERVICES:
+        if early():
+            return 130  # interrupted while starting up
+        restore_defaults()
     stage = getattr(args, "log_stage", None) or args.command
     # Services log to stdout (what supervisord and pm2 capture); commands that print data keep
     # stdout for the data and log to stderr.

@@ -22,6 +22,7 @@ from types import FrameType
 from daemon.broker import UnavailableError
 from daemon.config import Config
 from daemon.heartbeat import Heartbeat
+from daemon.signals import early
 from daemon.stage import Stage, StartupError, describe_os_error
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class StopFlag:
     def install(self) -> None:
         signal.signal(signal.SIGTERM, self.handle)
         signal.signal(signal.SIGINT, self.handle)
+        for signum in early():  # asked to stop while still starting up
+            self.handle(signum, None)
 
 
 def run_stage(stage: Stage, stop: StopFlag, heartbeat: Heartbeat | None = None) -> None:
@@ -202,6 +205,7 @@ def _supervise(children: list[Child], grace: float) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signals["count"] += len(early())
     for child in children:
         child.start()
     while signals["count"] == 0:

@@ -74,3 +74,19 @@ def test_run_rejects_an_unknown_stage(cfg: Config) -> None:
     )
     assert proc.returncode == 2
     assert "unknown stage(s): procesor" in proc.stdout
+
+
+def test_a_stop_request_during_start_up_is_honoured_cleanly(cfg: Config, spawn: Spawn) -> None:
+    """A supervisor may stop everything just after starting it: the request is kept while the
+    application is still being imported, and the stage then stops as cleanly as ever."""
+    for delay in (0.1, 0.2, 0.3):
+        proc = spawn(
+            ["-m", "daemon", "--env-file", "/nonexistent/.env", "run", "processor"],
+            env={"DATA_DIR": str(cfg.data_dir)},
+            stdout=subprocess.PIPE,
+        )
+        time.sleep(delay)  # inside the imports, before the stage installs its own handler
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, out.decode()[-500:]
+        assert b"stopped cleanly" in out

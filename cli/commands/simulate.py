@@ -8,6 +8,7 @@ import threading
 from types import FrameType
 
 from daemon.config import Config
+from daemon.signals import early
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,6 +60,8 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if early():  # asked to stop while starting up
+        stop.set()
     port = cfg.simulator_port if args.port is None else args.port
     simulator.start(cfg.simulator_host, port)
     auth = "checking the Bearer token" if cfg.bolna_api_token else "accepting any token (no BOLNA_API_TOKEN)"

@@ -9,6 +9,7 @@ import time
 from types import FrameType
 
 from daemon.config import Config
+from daemon.signals import early
 
 EX_CONFIG = 78
 PRUNE_INTERVAL = 3600.0
@@ -50,6 +51,8 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if early():  # asked to stop while starting up
+        stop.set()
     sink.start()
     signed = "checking signatures" if sink.key else "not checking signatures (no WEBHOOK_SECRET)"
     log.info("listening on %s, storing payloads in %s, %s", sink.url, sink.folder, signed)
