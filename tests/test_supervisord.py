@@ -99,9 +99,14 @@ class Supervisor:
                 found[m[1]] = (m[2], int(m[3]) if m[3] else None)
         return found
 
-    def all_running(self) -> bool:
+    def all_running(self, data: Path) -> bool:
+        """Every stage RUNNING in supervisord and running its loop: supervisord says RUNNING after
+        startsecs, the stage writes its heartbeat (named by the pid supervisord shows) once set up."""
         states = self.states()
-        return len(states) == len(STAGES) and all(state == "RUNNING" for state, _ in states.values())
+        return len(states) == len(STAGES) and all(
+            state == "RUNNING" and (data / "state" / "heartbeats" / f"{stage}.{pid}").exists()
+            for stage, (state, pid) in states.items()
+        )
 
 
 @pytest.fixture
@@ -128,9 +133,9 @@ def test_supervisord_runs_restarts_and_stops_every_stage(tmp_path: Path, sink: W
     }
     supervisord = subprocess.Popen([str(BIN / "supervisord"), "-n", "-c", str(sv.conf)], env=env, cwd=tmp_path)
     try:
-        assert wait_for(sv.all_running, timeout=20), sv.ctl("status")
+        assert wait_for(lambda: sv.all_running(data), timeout=30), sv.ctl("status")
 
-        flows_and_recovers_a_killed_stage(data, sink, sv.states, sv.all_running, "sv")
+        flows_and_recovers_a_killed_stage(data, sink, sv.states, lambda: sv.all_running(data), "sv")
 
         # `stop all` ends every stage with its own clean exit, well within stopwaitsecs.
         started = time.monotonic()
