@@ -1,0 +1,142 @@
+"""The breadth of what the phrase lists know, beyond the whole-call corpora: for each of the issue's
+categories, the grammatical forms a caller really uses in every language and script (verb forms, honorifics,
+word orders, postpositions), each checked phrase by phrase. tests/test_analysis_speech.py holds the first
+examples of each category; these are the forms found missing when the lists were read against the grammar."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis import Analyzer
+from analysis.phrasebook import Text
+from analysis.replies import asks_for_person
+
+ANALYZER = Analyzer()
+BOOK = ANALYZER.phrasebook
+DIALOGUE = ANALYZER.dialogue
+
+# Requests for a person: wanting one ("I want a human"), someone else calling ("ask the dealer to give me a
+# call"), "ke saath" beside "se", connecting verbs ("jod do"), the verb at either end (Hindi, Gujarati and
+# Punjabi put "tell" last: "dealer ko mujhe call karne ke liye boliye"), and the spellings of the Dravidian
+# verbs ("maatladaali", "mathanaadabeku"), only in the forms that ask.
+REQUESTS = [
+    "ask the dealer to give me a call",
+    "can someone from the dealership call me",
+    "i want a human",
+    "i need a human",
+    "give me a human",
+    "i want the dealer to call me",
+    "i'd like the showroom to call me back",
+    "please arrange a call with the dealer",
+    "can i talk to a sales rep",
+    "connect me with your sales guy",
+    "put me on with the dealer",
+    "is there a real person available",
+    "can a real person call me",
+    "have the manager give me a call",
+    "can i get a call from the dealer",
+    "i'd like to speak to an actual person",
+    "i want to talk to your boss",
+    "is there anyone i can speak to",
+    "get me someone from sales",
+    "dealer ke saath baat karni hai",
+    "dealer ke sath baat karwa do",
+    "mujhe ek real person chahiye",
+    "mujhe insaan chahiye machine nahi",
+    "showroom se kisi ko bolo mujhe call kare",
+    "dealer ko call karne ko bolo",
+    "dealer ko mujhe call karne ke liye boliye",
+    "dealer se jod do",
+    "mujhe agent se jodiye",
+    "dealer ko line pe lao",
+    "dealer mujhe call kare",
+    "dealer mujhe phone kar le",
+    "sales team se baat karao",
+    "kisi executive ko mujhe call karne ko kahiye",
+    "machine nahi chahiye insaan chahiye",
+    "showroom walon se baat karni hai",
+    "dealer se mera contact karwa do",
+    "call dealer ko transfer kar do",
+    "डीलर के साथ बात करनी है",
+    "सेल्स टीम से बात कराइए",
+    "मुझे एजेंट से जोड़ दीजिए",
+    "शोरूम से किसी को बोलिए मुझे कॉल करे",
+    "डीलर को मुझे कॉल करने के लिए बोलिए",
+    "मुझे इंसान चाहिए मशीन नहीं",
+    "मैनेजर को बुलाइए",
+    "डीलर मुझे कॉल करे",
+    "डीलर का फोन चाहिए",
+    "connect pannunga dealer kitta",
+    "manager-ai koopidunga",
+    "dealer enakku call pannattum",
+    "showroom la irunthu yaaravathu call pannunga",
+    "டீலர் எனக்கு கால் பண்ணட்டும்",
+    "மேனேஜரை கூப்பிடுங்க",
+    "dealer tho maatladali",
+    "dealer tho matladaalani undi",
+    "dealer tho maatlaadaali",
+    "dealer nannu call cheyali",
+    "showroom vallu naaku call cheyali",
+    "oka manishi tho matladalani undi",
+    "machine tho kaadu manishi kavali",
+    "డీలర్ తో మాట్లాడాలనుకుంటున్నాను",
+    "dealer avara jothe maathanaadabeku",
+    "dealer ge call maadakke heli",
+    "dealer ge nanage call madi anta heli",
+    "yaradru manushyaru call maadi",
+    "showroom avrige heli nange call maadoke",
+    "ಡೀಲರ್‌ಗೆ ಫೋನ್ ಮಾಡಲು ಹೇಳಿ",
+    "dealer ne kejo mane phone kare",
+    "ડીલર ને મને ફોન કરવાનું કહો",
+    "manager ne bolavo",
+    "koi manas joie machine nahi",
+    "dealer ne mane call karvanu kaho",
+    "showroom ma koi ne kaho mane phone kare",
+    "dealer de naal gal karni hai",
+    "dealer nu phone karan layi kaho",
+    "ਡੀਲਰ ਨੂੰ ਮੈਨੂੰ ਫ਼ੋਨ ਕਰਨ ਲਈ ਕਹੋ",
+    "showroom waleyan naal gal karao",
+]
+# Not requests: the past ("the dealer called me", "dealer se baat ho chuki"), negated forms of the same verbs
+# ("matladanu", "maatadbekilla"), questions about the agent, and talking to one's own family.
+NOT_REQUESTS = [
+    "i already spoke to the dealer",
+    "the dealer called me yesterday",
+    "my brother talked to the dealer",
+    "my friend asked the dealer to call him",
+    "please don't ask the dealer to call me",
+    "no need for the dealer to call me",
+    "i don't need a human",
+    "dealer se baat ho chuki hai",
+    "dealer ko maine bola tha call karne ko",
+    "dealer se kisi ne call kiya tha",
+    "dealer ka call aaya tha",
+    "dealer ne mujhe call kiya tha",
+    "showroom wale ne call kiya tha",
+    "dealer kitta already pesitten",
+    "dealer tho matladanu already",
+    "dealer tho matladesanu",
+    "dealer jothe maatadbekilla",
+    "dealer ne mane call karyo hato",
+    "dealer da phone aaya si",
+    "are you a real person",
+    "let me talk to my wife and get back",
+    "ghar walon se baat karke bataunga",
+    "ghar waleyan naal gal karke dassanga",
+    "dealer ka naam kya hai",
+    "டீலர் கிட்ட ஏற்கனவே பேசிட்டேன்",
+    "డీలర్ తో మాట్లాడాను",
+    "ಡೀಲರ್ ಜೊತೆ ಮಾತಾಡಿದ್ದೀನಿ",
+    "ડીલર સાથે વાત થઈ ગઈ",
+    "ਡੀਲਰ ਨਾਲ ਗੱਲ ਹੋ ਗਈ",
+]
+
+
+@pytest.mark.parametrize("text", REQUESTS)
+def test_a_request_for_a_person_in_every_form(text: str) -> None:
+    assert asks_for_person(Text(text), BOOK)
+
+
+@pytest.mark.parametrize("text", NOT_REQUESTS)
+def test_the_same_words_that_ask_for_nobody(text: str) -> None:
+    assert not asks_for_person(Text(text), BOOK)
