@@ -9,8 +9,10 @@ A name comes from a customer message in one of three ways:
   customer's very first words;
 - a bare reply ("Rahul Sharma", "haan ji, Amit") only in reply to a name question or read-back.
 Acknowledgements ("ಸರಿ", "ठीक है", "சரிங்க", "ok go ahead") and non-answers ("pata nahi") are never a name.
-Fillers around the name are dropped, the name ends at the first word that is never a name (`not_name`),
-spelled letters are joined ("r a h u l" -> "Rahul"), and Latin names are title-cased.
+Fillers around the name are dropped, the name ends at the first word that is never a name (`not_name`, the
+everyday `words` of every language, places, and sounds such as "hmm" or "ம்"), a place is dropped with the
+word that marks it ("pune se", "from pune"), spelled letters are joined ("r a h u l" -> "Rahul"), and Latin
+names are title-cased.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ _CAPITALISED_RUN = re.compile(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _SPELLED = re.compile(r"^(?:[a-z][.-]){2,}[a-z]\.?$")
 _INITIAL = re.compile(r"(?<![\w])([a-z])\.(?=\s)")
 _NAME_WORD = re.compile(f"[{LETTER}]+(?:['.-][{LETTER}]+)*\\.?")
+_LATIN_SOUND = re.compile(r"[b-df-hj-np-tv-xz]{2,}")  # no vowel: "hmm", "mhm", "mm"
+_INDIC = range(0x0900, 0x0D80)  # the blocks of the Indian scripts, each laid out alike (128 code points)
+_VIRAMA, _NUKTA = 0x4D, 0x3C  # offsets in a block
+_VOWELS = range(0x05, 0x15)  # independent vowel letters ("आ", "ஆ", "ఆ")
+_CONSONANTS = range(0x15, 0x3A)
+_LONE_VOWEL_MARKS = (0x01, 0x03)  # candrabindu, visarga: "आँ"
 
 IsVehicle = Callable[[str], bool]
 
@@ -48,8 +56,11 @@ class NameReader:
     def __init__(self, book: Phrasebook, is_vehicle: IsVehicle) -> None:
         self._book = book
         self._is_vehicle = is_vehicle
-        # English words are never a name either ("the network is very poor here" names nobody).
-        self._not_name = book.not_name | book.words.get("english", frozenset()) | book.borrowed
+        # The everyday words of every language are never a name either ("the network is very poor here",
+        # "kavali", "cheppanu" name nobody).
+        self._not_name = frozenset().union(
+            book.not_name, book.borrowed, book.place, book.place_before, book.place_after, *book.words.values()
+        )
         self._leading = book.leading_filler
         self._trailing = book.trailing_filler
 
@@ -91,7 +102,7 @@ class NameReader:
     def clean(self, fragment: str) -> str | None:
         """The name at the start of `fragment` (lower case): leading fillers dropped, cut at the first word
         that is never a name, spelled letters joined; None when nothing name-like is left."""
-        words = _words(fragment)
+        words = self._without_places(_words(fragment))
         while words and words[0] in self._leading:
             words.pop(0)
         name: list[str] = []
@@ -104,7 +115,7 @@ class NameReader:
     def _name_before(self, fragment: str) -> str | None:
         """The name at the end of `fragment`: "haan ji main Rahul Sharma" (before "bol raha hoon")."""
         name: list[str] = []
-        for word in reversed(_words(fragment)):
+        for word in reversed(self._without_places(_words(fragment))):
             if self._never_a_name(word) or len(name) == _MAX_WORDS:
                 break
             name.insert(0, word)
@@ -118,7 +129,7 @@ class NameReader:
         # "சரிங்க, முத்து": an acknowledgement is a clause of its own.
         low = book.acknowledgement.masked(text).low
         for clause in _BARE_BREAK.split(_INITIAL.sub(r"\1", low)):
-            words = _words(clause)
+            words = self._without_places(_words(clause))
             while words and words[0] in self._leading:
                 words.pop(0)
             while words and words[-1] in self._trailing:
@@ -130,8 +141,33 @@ class NameReader:
             return self._finish(words)
         return None
 
+    def _without_places(self, words: list[str]) -> list[str]:
+        """The words without the places they name: a place before a postposition ("pune se", "chennai la
+        irundhu", "mysuru inda") and everything from a preposition on ("from pune"). "main pune se hoon" names
+        nobody; "rahul from pune" and "main delhi se ravi" name Rahul and Ravi. A word that is never a name
+        and no known place keeps its postposition: "baad mein" is a time, not a place."""
+        book = self._book
+        after, before, places = book.place_after, book.place_before, book.place
+        if after.isdisjoint(words) and before.isdisjoint(words):
+            return words
+        kept: list[str] = []
+        marked = False  # the word before was a postposition: "la irundhu" marks one place
+        for word in words:
+            if word in before:
+                break
+            if word in after:
+                if marked:
+                    continue
+                if kept and (kept[-1] in places or not self._never_a_name(kept[-1])):
+                    kept.pop()
+                    marked = True
+                    continue
+            marked = False
+            kept.append(word)
+        return kept
+
     def _never_a_name(self, word: str) -> bool:
-        return word.rstrip(".") in self._not_name or any(ch.isdigit() for ch in word)
+        return word.rstrip(".") in self._not_name or any(ch.isdigit() for ch in word) or is_sound(word)
 
     def _finish(self, words: list[str]) -> str | None:
         words = [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]  # "mohit mohit"
@@ -175,6 +211,31 @@ def _join_spelled(words: list[str]) -> list[str]:
         if word:
             out.append(re.sub(r"[.-]", "", word) if _SPELLED.match(word) else word)
     return out
+
+
+def is_sound(word: str) -> bool:
+    """A word that only spells a sound, never a name: Latin letters without a vowel ("hmm", "mhm"; an initial
+    is one letter and is read apart), Indian-script letters without a vowel of their own, every consonant
+    silenced by a virama ("ம்", "ம்ம்ம்", "హ్మ్"), or a vowel letter alone ("ஆ", "ఆ", "ಓ")."""
+    if word.isascii():
+        return _LATIN_SOUND.fullmatch(word) is not None
+    vowels = voiced = 0
+    for i, char in enumerate(word):
+        code = ord(char)
+        if code not in _INDIC:
+            return False
+        offset = code & 0x7F
+        if offset in _VOWELS:
+            vowels += 1
+        elif offset in _CONSONANTS:
+            following = word[i + 1 : i + 3]
+            if following[:1] and ord(following[0]) & 0x7F == _NUKTA:
+                following = following[1:]
+            if not (following and ord(following[0]) & 0x7F == _VIRAMA):
+                voiced += 1
+        elif vowels and offset not in _LONE_VOWEL_MARKS:
+            return False
+    return voiced == 0 and (vowels == 0 or (vowels == 1 and len(word) <= 2))
 
 
 def name_words(name: str) -> set[str]:

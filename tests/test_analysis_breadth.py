@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from analysis import Analyzer
+from analysis.names import is_sound
 from analysis.phrasebook import Text
-from analysis.replies import asks_for_person
+from analysis.replies import affirms, asks_for_person
 
 ANALYZER = Analyzer()
 BOOK = ANALYZER.phrasebook
@@ -140,3 +141,120 @@ def test_a_request_for_a_person_in_every_form(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_REQUESTS)
 def test_the_same_words_that_ask_for_nobody(text: str) -> None:
     assert not asks_for_person(Text(text), BOOK)
+
+
+# Replies where a name is asked that hold none: the full inventory of acknowledgements, "go on" verbs
+# ("kahiye", "farmaiye", "cheppu", "helri", "bolo ne"), "that one" ("wahi", "adhe", "ohi"), sounds in every
+# script ("hmm", "ம்ம்", "హ్మ్", "ఆ"), greetings, times of day and places.
+NOT_NAMES = [
+    "mhm",
+    "mm hmm",
+    "mmm",
+    "noted",
+    "cool",
+    "namaste",
+    "vanakkam",
+    "ji kahiye",
+    "kahiye",
+    "bolie",
+    "जी कहिए",
+    "haan ji farmaiye",
+    "ji janab",
+    "ம்",
+    "ம்ம்ம்",
+    "ஆ",
+    "கேட்டுகிட்டு இருக்கேன்",
+    "ennanga",
+    "என்னங்க",
+    "aamam",
+    "హా చెప్పండి",
+    "ఆ చెప్పండి",
+    "హ్మ్",
+    "చెప్పు",
+    "ఏంటండి",
+    "helri",
+    "ಹಾ",
+    "ಹೇಳ್ರಿ",
+    "ಏನ್ರಿ",
+    "ಕರೆಕ್ಟ್",
+    "બોલો ને",
+    "kaho ne",
+    "હમ્મ",
+    "ચાલો",
+    "barobar",
+    "જી",
+    "ਅੱਛਾ",
+    "ਚੰਗਾ",
+    "ਬਿਲਕੁਲ",
+    "aaho ji",
+    "subah",
+    "kal shaam ko",
+    "sunday",
+    "delhi",
+    "main pune se hoon",
+    "chennai la irundhu",
+    "kis liye",
+    "ਬਾਅਦ ਵਿੱਚ ਕਰਿਓ",
+]
+NAMES = [
+    ("rahul from pune", "Rahul"),
+    ("ravi kumar from bangalore", "Ravi Kumar"),
+    ("main rahul pune se", "Rahul"),
+    ("ravi bangalore se", "Ravi"),
+    ("main delhi se ravi", "Ravi"),
+    ("naan ravi chennai la irundhu", "Ravi"),
+    ("rahul naam hai", "Rahul"),
+    ("rahul bolte hain", "Rahul"),
+    ("mujhe rahul kehte hain", "Rahul"),
+    ("rahul is my name", "Rahul"),
+    ("hu ravi", "Ravi"),
+    ("ravi bol reha haan", "Ravi"),
+    ("నా పేరు రవి కుమార్ అండి", "రవి కుమార్"),
+    ("ನನ್ನ ಹೆಸರು ರವಿ ಕುಮಾರ್ ಅಂತ", "ರವಿ ಕುಮಾರ್"),
+    ("ரவி என் பெயர்", "ரவி"),
+    ("ராம்", "ராம்"),
+    ("ओम", "ओम"),
+    ("r k sharma", "R K Sharma"),
+]
+# Yes to a read-back, in every language, including the sounds and "that one".
+AFFIRMATIONS = [
+    "ಹಾಂ",
+    "ఆ",
+    "హా అదే",
+    "hmm",
+    "mm hmm",
+    "uh huh",
+    "ਬਿਲਕੁਲ",
+    "அதே தான்",
+    "adhe",
+    "haan wahi",
+    "वही",
+    "ਹਾਂ ਓਹੀ",
+    "હા એ જ",
+]
+
+
+@pytest.mark.parametrize("text", NOT_NAMES)
+def test_never_a_name_where_one_is_asked(text: str) -> None:
+    assert DIALOGUE.names.customer_name(Text(text), expected=True, first_words=True) is None
+
+
+@pytest.mark.parametrize(("text", "name"), NAMES)
+def test_the_name_without_places_and_fillers(text: str, name: str) -> None:
+    assert DIALOGUE.names.customer_name(Text(text), expected=True, first_words=False) == name
+
+
+@pytest.mark.parametrize("text", AFFIRMATIONS)
+def test_yes_to_a_read_back(text: str) -> None:
+    assert affirms(Text(text), BOOK)
+
+
+@pytest.mark.parametrize(
+    ("word", "sound"),
+    [
+        *[("hmm", True), ("mhm", True), ("ம்ம்", True), ("హ్మ్", True), ("ஆ", True), ("आँ", True)],
+        *[("r", False), ("om", False), ("ராம்", False), ("ஜெய்", False), ("ஆம்", False), ("क्ष", False), ("ఓం", False)],
+    ],
+)
+def test_a_sound_is_told_from_a_word(word: str, sound: bool) -> None:
+    assert is_sound(word) == sound

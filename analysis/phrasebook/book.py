@@ -30,6 +30,8 @@ customer messages (`replies.py`, `names.py`, `dialogue.py`)
 words
   not_name                words that are never (part of) a name
   leading_filler, trailing_filler  words around a bare name ("haan ji, Rahul ji")
+  place                   cities and states: never a name
+  place_before, place_after        words that mark a place, not a name: "from pune"; "pune se", "chennai la"
   words                   the language's own everyday words, for language detection
   borrowed                English words every Indian language has borrowed: weak evidence for English
   signature               two-word phrases that pick the language out of a group ("mera naam", "naa peru")
@@ -80,7 +82,10 @@ SECTIONS: dict[str, Kind] = {
         ),
         Kind.PHRASES,
     ),
-    **dict.fromkeys(("not_name", "leading_filler", "trailing_filler", "words", "borrowed"), Kind.WORDS),
+    **dict.fromkeys(
+        ("not_name", "leading_filler", "trailing_filler", "place", "place_before", "place_after", "words", "borrowed"),
+        Kind.WORDS,
+    ),
     "signature": Kind.PAIRS,
 }
 
@@ -121,6 +126,9 @@ class Phrasebook:
     not_name: frozenset[str]
     leading_filler: frozenset[str]
     trailing_filler: frozenset[str]
+    place: frozenset[str]
+    place_before: frozenset[str]
+    place_after: frozenset[str]
     borrowed: frozenset[str]
     words: dict[str, frozenset[str]]  # language -> its words
     signature: dict[tuple[str, str], str]  # (first, second) -> language
