@@ -10,7 +10,7 @@ import pytest
 from analysis import Analyzer
 from analysis.names import is_sound
 from analysis.phrasebook import Text
-from analysis.replies import affirms, asks_for_person
+from analysis.replies import affirms, asks_for_person, is_ivr
 
 ANALYZER = Analyzer()
 BOOK = ANALYZER.phrasebook
@@ -258,3 +258,66 @@ def test_yes_to_a_read_back(text: str) -> None:
 )
 def test_a_sound_is_told_from_a_word(word: str, sound: bool) -> None:
     assert is_sound(word) == sound
+
+
+# Network, IVR and voicemail messages as each operator words them: the subscriber or person "you are
+# calling" in every script and romanized, "not responding", "try after some time", "check the number".
+IVR = [
+    "please try after some time",
+    "please check the number and dial again",
+    "the subscriber cannot be reached",
+    "call cannot be completed as dialled",
+    "the vodafone subscriber you are calling is not responding",
+    "जिस नंबर पर आप संपर्क करना चाहते हैं वह अभी बंद है",
+    "कृपया कुछ समय बाद प्रयास करें",
+    "नेटवर्क व्यस्त है",
+    "kripya thodi der baad call karein",
+    "yeh number maujood nahi hai",
+    "aap jis vyakti ko call kar rahe hain vah abhi uttar nahi de rahe hain",
+    "जिस व्यक्ति को आप कॉल कर रहे हैं वह जवाब नहीं दे रहे हैं",
+    "कृपया नंबर जांच कर दोबारा डायल करें",
+    "मोबाइल बंद है",
+    "number switch off aa raha hai",
+    "நீங்கள் அழைக்கும் வாடிக்கையாளர் தற்போது பிஸியாக உள்ளார்",
+    "neenga azhaikkum number ippothu switch off seiyapattullathu",
+    "தற்போது பதில் அளிக்கவில்லை",
+    "சிறிது நேரம் கழித்து அழைக்கவும்",
+    "ప్రస్తుతం స్పందించడం లేదు",
+    "కవరేజ్ ప్రాంతానికి వెలుపల ఉన్నారు",
+    "meeru call chestunna number switch off lo undi",
+    "దయచేసి కొంత సమయం తర్వాత ప్రయత్నించండి",
+    "ఈ నంబర్ ప్రస్తుతం బిజీగా ఉంది",
+    "ನೀವು ಕರೆ ಮಾಡುತ್ತಿರುವ ಸಂಖ್ಯೆ ಬ್ಯುಸಿ ಆಗಿದೆ",
+    "ದಯವಿಟ್ಟು ಸ್ವಲ್ಪ ಸಮಯದ ನಂತರ ಪ್ರಯತ್ನಿಸಿ",
+    "neevu call maadida number switch off aagide",
+    "ನೀವು ಕರೆ ಮಾಡಿದ ಚಂದಾದಾರರು ಪ್ರತಿಕ್ರಿಯಿಸುತ್ತಿಲ್ಲ",
+    "આપ જે નંબર પર ફોન કરી રહ્યા છો તે બંધ છે",
+    "કૃપા કરીને થોડા સમય પછી પ્રયાસ કરો",
+    "tame je number par call karyo che te halma band che",
+    "tame je vyakti ne call kari rahya cho te javab aapta nathi",
+    "ਕਿਰਪਾ ਕਰਕੇ ਕੁਝ ਸਮੇਂ ਬਾਅਦ ਕੋਸ਼ਿਸ਼ ਕਰੋ",
+    "ਬੀਪ ਦੀ ਆਵਾਜ਼ ਤੋਂ ਬਾਅਦ ਆਪਣਾ ਸੁਨੇਹਾ ਰਿਕਾਰਡ ਕਰੋ",
+    "ਤੁਸੀਂ ਜਿਸ ਨੰਬਰ ਤੇ ਕਾਲ ਕਰ ਰਹੇ ਹੋ ਉਹ ਇਸ ਸਮੇਂ ਜਵਾਬ ਨਹੀਂ ਦੇ ਰਿਹਾ",
+]
+# A customer speaking about their line is not a recording.
+NOT_IVR = [
+    "i am busy right now call later",
+    "network problem hai",
+    "awaaz nahi aa rahi",
+    "hello hello",
+    "please call after some time",
+    "aap baad mein call kijiye",
+    "appuram call pannunga",
+    "sorry wrong number",
+    "send me a message",
+]
+
+
+@pytest.mark.parametrize("text", IVR)
+def test_a_recorded_message_in_every_script(text: str) -> None:
+    assert is_ivr(Text(text), BOOK)
+
+
+@pytest.mark.parametrize("text", NOT_IVR)
+def test_the_customer_talking_about_the_line(text: str) -> None:
+    assert not is_ivr(Text(text), BOOK)
