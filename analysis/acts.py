@@ -6,7 +6,8 @@ or closes the call.
   it ("sorry, I didn't catch your email"). One message asking two fields asks both.
 - A question about the car that says "name" ("may I know the variant name?") asks for the model, and a
   question about the car the customer has now ("which car do you drive?") asks for nothing; neither does
-  a field the agent thanks for ("thanks for sharing your name").
+  the name of something else ("the name of your city"), nor a field the agent thanks for or says what it
+  will do with ("thanks for sharing your name", "we will send the brochure to your email").
 - A question offering models to choose from ("We have the Punch, Nexon and Harrier. Which one would you
   like?") asks for the model again.
 - A re-ask that names no field ("sorry, could you repeat that?") asks again for the field asked last.
@@ -78,7 +79,7 @@ class AgentActs:
         sentences = _Sentences(text.low)
         closing = sentences.holding(book.closing.spans(text))
         confused = self._confused(text, sentences, closing)
-        readback = self._readback(text, raw, last_asked) if book.readback.search(text) else {}
+        readback = self._readback(text, raw, last_asked, bool(confused)) if book.readback.search(text) else {}
         asks, owned_question = self._asks(text, sentences, closing, confused, exclude=readback)
         if not asks and confused and not closing and not readback and last_asked is not None:
             asks = (last_asked,)
@@ -126,13 +127,16 @@ class AgentActs:
             return (), False
         # A "name" inside a question about the car's name asks for the model; a car word inside a question
         # about the car the customer has now, or a field the agent thanks for, asks for nothing.
-        car_names = book.model_question.spans(text) if any(f == NAME for f, _, _ in hits) else []
+        # "the name of your city", "dealer ka naam": a name that is nobody's to give asks for nothing.
+        car_names, other_names = [], []
+        if any(f == NAME for f, _, _ in hits):
+            car_names, other_names = book.model_question.spans(text), book.other_name.spans(text)
         owned_question = book.owned_question.spans(text) if any(f == MODEL for f, _, _ in hits) else []
         received = book.received.spans(text)  # "thanks for sharing your name": that field is not asked
         hits = [
             (f, span, needs_choice)
             for f, span, needs_choice in hits
-            if not (f == NAME and _inside(span, car_names))
+            if not (f == NAME and (_inside(span, car_names) or _inside(span, other_names)))
             and not (f == MODEL and _inside(span, owned_question))
             and not _inside(span, received)
         ]
@@ -173,14 +177,16 @@ class AgentActs:
         start = sentences.starts[asking[-1]]
         return [(MODEL, (start, start), False)]
 
-    def _readback(self, text: Text, raw: str, last_asked: Field | None) -> dict[Field, str]:
+    def _readback(self, text: Text, raw: str, last_asked: Field | None, confused: bool) -> dict[Field, str]:
         book = self._book
         values: dict[Field, str] = {}
         address = typed_addresses(text.low)
         email = address[-1] if address else extract_email(raw) if book.email_question.gate(text) else None
         if email:
             values[EMAIL] = email
-        fallback = last_asked == NAME and not values and not book.name_question.gate(text)
+        # Only a line that names nothing else reads back a bare capitalised name; one saying it did not
+        # understand ("Shu kahyu? Samjayu nahi.") reads back nothing it was not told.
+        fallback = last_asked == NAME and not values and not confused and not book.name_question.gate(text)
         name = self._names.readback_name(text, raw, fallback)
         if name:
             values[NAME] = name

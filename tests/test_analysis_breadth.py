@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from analysis import Analyzer
+from analysis.fields import Field
 from analysis.names import is_sound
 from analysis.phrasebook import Text
 from analysis.replies import affirms, asks_for_person, is_ivr
@@ -15,6 +16,7 @@ from analysis.replies import affirms, asks_for_person, is_ivr
 ANALYZER = Analyzer()
 BOOK = ANALYZER.phrasebook
 DIALOGUE = ANALYZER.dialogue
+N, M, E = Field.NAME, Field.MODEL, Field.EMAIL
 
 # Requests for a person: wanting one ("I want a human"), someone else calling ("ask the dealer to give me a
 # call"), "ke saath" beside "se", connecting verbs ("jod do"), the verb at either end (Hindi, Gujarati and
@@ -321,3 +323,47 @@ def test_a_recorded_message_in_every_script(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_IVR)
 def test_the_customer_talking_about_the_line(text: str) -> None:
     assert not is_ivr(Text(text), BOOK)
+
+
+# What an agent line asks, given the field asked before it. Closings in every language and what the agent
+# says it will do ("we will share the brochure on your email") ask for nothing; the name of something else
+# ("the name of your city") is not the customer's name; a car's name asks for the model, in any word order
+# and glued forms ("ગાડીનું નામ", "ಕಾರಿನ ಹೆಸರೇನು"); the car owned now is not the car wanted; "what did you say?"
+# and "could you spell that?" ask again.
+AGENT_LINES = [
+    ("We will share the brochure on your email. Have a nice day!", E, ()),
+    ("Thank you Rahul, we will share the details of the Creta on your email id. Have a nice day!", E, ()),
+    ("Sorry, the line is not clear. We'll try you again tomorrow.", N, ()),
+    ("We'll get back to you soon.", M, ()),
+    ("Koi baat nahi, hum aapse baad mein sampark karenge.", N, ()),
+    ("Hamari team aapse jald hi sampark karegi. Dhanyavaad!", M, ()),
+    ("Sari, ungalukku piragu call panrom.", N, ()),
+    ("Sare andi, nenu malli call chestanu.", E, ()),
+    ("Sari sir, naavu aamele call maadtivi.", M, ()),
+    ("Saru, ame tamne pachhi phone karishu.", N, ()),
+    ("Theek hai ji, assi tuhanu baad ch phone karange.", N, ()),
+    ("Car ka kya naam hai?", None, (M,)),
+    ("ગાડીનું નામ શું છે?", None, (M,)),
+    ("ಕಾರಿನ ಹೆಸರೇನು?", None, (M,)),
+    ("Which variant's name do you have in mind?", None, (M,)),
+    ("What's the name of your city?", None, ()),
+    ("Do you know the name of the dealership near you?", None, ()),
+    ("Aapke sheher ka naam kya hai?", None, ()),
+    ("Ippo neenga endha car use panreenga?", None, ()),
+    ("Meeru ippudu ye car vaadutunnaru?", None, ()),
+    ("What car do you drive at the moment?", None, ()),
+    ("Aap abhi kaun si car use karte hain?", None, ()),
+    ("Whom do I have the pleasure of speaking with?", None, (N,)),
+    ("Unga per enna?", None, (N,)),
+    ("Kya kaha aapne?", N, (N,)),
+    ("Enu? Gottagalilla.", N, (N,)),
+    ("Shu kahyu? Samjayu nahi.", N, (N,)),
+    ("Ki keha? Samajh nahi aaya.", N, (N,)),
+    ("Could you spell that for me?", N, (N,)),
+    ("Spell it please?", E, (E,)),
+]
+
+
+@pytest.mark.parametrize(("text", "last_asked", "asks"), AGENT_LINES)
+def test_what_an_agent_line_asks(text: str, last_asked: Field | None, asks: tuple[Field, ...]) -> None:
+    assert DIALOGUE.acts.act(Text(text), text, last_asked).asks == asks

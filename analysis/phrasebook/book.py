@@ -11,7 +11,9 @@ agent messages (`acts.py`)
   apology                 apologies that are not confusion ("sorry to hear that", "sorry to disturb")
   readback                the agent states a value and seeks confirmation ("just to confirm", "sahi hai?")
   readback_name           what precedes the name in a read-back ("your name is", "am I speaking with")
-  received                the agent thanks for a value it has ("thanks for sharing your name"): no ask
+  received                the agent thanks for a value it has ("thanks for sharing your name") or says what it
+                          will do with it ("we will send the brochure to your email"): no ask
+  other_name              the name of something else ("the name of your city", "dealer ka naam"): no ask
   nudge                   "are you still there?": keeps the conversation where it was
   closing                 a closing line that asks for nothing ("I will call you at a better time")
   owned_question          a question about the car the customer has now ("which car do you drive?")
@@ -61,6 +63,7 @@ SECTIONS: dict[str, Kind] = {
             "readback",
             "readback_name",
             "received",
+            "other_name",
             "nudge",
             "closing",
             "owned_question",
@@ -105,6 +108,7 @@ class Phrasebook:
     readback: PhraseSet
     readback_name: PhraseSet
     received: PhraseSet
+    other_name: PhraseSet
     nudge: PhraseSet
     closing: PhraseSet
     owned_question: PhraseSet
