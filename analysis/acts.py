@@ -79,7 +79,7 @@ class AgentActs:
         sentences = _Sentences(text.low)
         closing = sentences.holding(book.closing.spans(text))
         confused = self._confused(text, sentences, closing)
-        readback = self._readback(text, raw, last_asked, bool(confused)) if book.readback.search(text) else {}
+        readback = self._readback(text, raw, last_asked) if book.readback.search(text) else {}
         asks, owned_question = self._asks(text, sentences, closing, confused, exclude=readback)
         if not asks and confused and not closing and not readback and last_asked is not None:
             asks = (last_asked,)
@@ -120,6 +120,9 @@ class AgentActs:
         if not named and "?" not in text.low:
             return (), False
         hits = [(f, span, words is book.car_word) for f, words in named for span in words.spans(text)]
+        if MODEL not in exclude and not any(f == MODEL for f, _, _ in hits):
+            # A make stands for its cars as "car" does: "Which Mahindra are you interested in?"
+            hits += [(MODEL, span, True) for span in self._catalog.make_spans(text.low)]
         if MODEL not in exclude and not any(f == MODEL for f, _, _ in hits):
             hits += self._offered_models(text, sentences, closing, confused)
         hits = [hit for hit in hits if sentences.of(hit[1][0]) not in closing]
@@ -177,16 +180,14 @@ class AgentActs:
         start = sentences.starts[asking[-1]]
         return [(MODEL, (start, start), False)]
 
-    def _readback(self, text: Text, raw: str, last_asked: Field | None, confused: bool) -> dict[Field, str]:
+    def _readback(self, text: Text, raw: str, last_asked: Field | None) -> dict[Field, str]:
         book = self._book
         values: dict[Field, str] = {}
         address = typed_addresses(text.low)
         email = address[-1] if address else extract_email(raw) if book.email_question.gate(text) else None
         if email:
             values[EMAIL] = email
-        # Only a line that names nothing else reads back a bare capitalised name; one saying it did not
-        # understand ("Shu kahyu? Samjayu nahi.") reads back nothing it was not told.
-        fallback = last_asked == NAME and not values and not confused and not book.name_question.gate(text)
+        fallback = last_asked == NAME and not values and not book.name_question.gate(text)
         name = self._names.readback_name(text, raw, fallback)
         if name:
             values[NAME] = name

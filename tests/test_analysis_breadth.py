@@ -99,6 +99,12 @@ REQUESTS = [
     "dealer nu phone karan layi kaho",
     "ਡੀਲਰ ਨੂੰ ਮੈਨੂੰ ਫ਼ੋਨ ਕਰਨ ਲਈ ਕਹੋ",
     "showroom waleyan naal gal karao",
+    "look can your senior sales guy just call me instead",
+    "could you ask whichever salesperson handles the n line to give me a ring this evening",
+    "just put your manager on the line",
+    "jo rakesh ji salesman hain na unko boliye mujhe call karein",
+    "ದಯವಿಟ್ಟು ನಿಮ್ಮ ಸೇಲ್ಸ್ ಅವರಿಗೆ ನನಗೆ ಕಾಲ್ ಮಾಡೋಕೆ ಹೇಳಿ",
+    "saade ilaake de showroom wale nu keh do mainu phone kar lain",
 ]
 # Not requests: the past ("the dealer called me", "dealer se baat ho chuki"), negated forms of the same verbs
 # ("matladanu", "maatadbekilla"), questions about the agent, and talking to one's own family.
@@ -197,6 +203,13 @@ NOT_NAMES = [
     "chennai la irundhu",
     "kis liye",
     "ਬਾਅਦ ਵਿੱਚ ਕਰਿਓ",
+    "பீப்",
+    "ಬೀಪ್",
+    "બીપ",
+    "hello sambhlay che? avaaj nathi aavto barabar",
+    "chhado ji tusi baad ch phone karo",
+    "ਮੈਂ ਹੁਣ ਖੇਤ ਵਿੱਚ ਹਾਂ ਬਾਅਦ ਵਿੱਚ ਗੱਲ ਕਰਾਂਗੇ",
+    "હું અત્યારે ઓફિસમાં છું",
 ]
 NAMES = [
     ("rahul from pune", "Rahul"),
@@ -361,9 +374,67 @@ AGENT_LINES = [
     ("Ki keha? Samajh nahi aaya.", N, (N,)),
     ("Could you spell that for me?", N, (N,)),
     ("Spell it please?", E, (E,)),
+    # The name of a town, village or showroom, and "its name" for a car named in the sentence.
+    ("Tamara gaam nu naam shu che?", None, ()),
+    ("ગામનું નામ શું છે?", None, ()),
+    ("Tuhade pind da naam ki hai ji?", None, ()),
+    ("Neenga endha ooru, ooru peru sollunga?", None, ()),
+    ("ஊர் பெயர் என்ன?", None, ()),
+    ("Mee ooru peru enti andi?", None, ()),
+    ("Aa showroom peru gurthunda?", None, ()),
+    ("Nimma ooru hesaru enu?", None, ()),
+    ("ಊರಿನ ಹೆಸರು ಏನು?", None, ()),
+    ("Mohit ji, aap jo gaadi lena chahte hain uska naam bata dijiye?", N, (M,)),
+    ("તમને જે ગાડી જોઈએ છે એનું નામ જણાવશો?", N, (M,)),
+    ("Baljit ji, jehdi gaddi chahidi us da naam dasso?", N, (M,)),
+    ("Atyare tame kayi gaadi chalavo cho, enu naam?", N, ()),
+    # A make stands for its cars; "which of the two?" asks for the model.
+    ("Which Mahindra are you interested in?", N, (M,)),
+    ("Aapko kaunsi Maruti chahiye?", N, (M,)),
+    ("दोनों में से कौन सी पक्की है?", M, (M,)),
+    ("Which one of the two would you prefer?", M, (M,)),
+    # Apologies for the customer's time, and the agent's own "I will call" at any time, ask nothing.
+    ("Barabar. Maaf karjo tamne vadhare samay lidho.", E, ()),
+    ("ਮਾਫ਼ ਕਰਨਾ ਤੁਹਾਨੂੰ ਤੰਗ ਕੀਤਾ, ਮੈਂ ਸ਼ਾਮ ਨੂੰ ਫੋਨ ਕਰਾਂਗੀ। ਧੰਨਵਾਦ।", N, ()),
+    ("Sorry for taking so much of your time.", E, ()),
+    ("Main aapko shaam ko call karungi.", N, ()),
+    ("Naan saayangalam call panren.", N, ()),
+    ("Tamaro email id aapsho to brochure mokli daiye.", None, (E,)),
 ]
 
 
 @pytest.mark.parametrize(("text", "last_asked", "asks"), AGENT_LINES)
 def test_what_an_agent_line_asks(text: str, last_asked: Field | None, asks: tuple[Field, ...]) -> None:
     assert DIALOGUE.acts.act(Text(text), text, last_asked).asks == asks
+
+
+# Read-backs end with an honorific as often as not: "Balaji, correct-aa sir?", "sahi hai na ji?".
+READBACKS = [
+    ("Balaji, correct-aa sir?", "Balaji"),
+    ("Rahul, sahi hai na ji?", "Rahul"),
+    ("Madhavi, correct ah andi?", "Madhavi"),
+    ("Jignesh, barabar ne bhai?", "Jignesh"),
+    ("Priya, sari na madam?", "Priya"),
+    ("Vikram, right sir?", "Vikram"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), READBACKS)
+def test_a_read_back_with_an_honorific(text: str, name: str) -> None:
+    assert DIALOGUE.acts.act(Text(text), text, N).readback == {N: name}
+
+
+# In reply to the model question, a name split over words counts ("i twenty", "three x o"), but a number
+# before a unit is a quantity ("a 4 seater"), and a number alone names no car ("panch", "five").
+REPLIES_TO_THE_MODEL_QUESTION = [
+    ("looking at the i twenty", "Hyundai i20"),
+    ("three x o kavali andi", "Mahindra XUV 3XO"),
+    ("i want a 4 seater something small", ""),
+    ("thar rocks kavali five door", "Mahindra Thar Roxx"),
+    ("five door", ""),
+]
+
+
+@pytest.mark.parametrize(("text", "model"), REPLIES_TO_THE_MODEL_QUESTION)
+def test_a_car_in_reply_to_the_model_question(text: str, model: str) -> None:
+    assert (DIALOGUE.model_of_interest(text, False, set(), asked=True) or "") == model

@@ -6,8 +6,10 @@ and "एक्स यू वी 700" all read "xuv700". The longest alias starti
 "nexon"); a misspelt word near a catalog word is read as it (`speller.py`).
 
 Aliases that are everyday words ("city", "punch"), and letter-and-digit names split over several words
-("a 4", "c 3"), only count when the make is named in the same message, or in a short answer (at most four
-words) where they do not follow "the", "in", "a"... A make alone names no model.
+("a 4", "c 3", "i twenty"), only count when the make is named in the same message, in a short answer (at
+most four words) or in the reply to a question for the model; an everyday word never right after "the",
+"in", "a"..., a split name never right before a unit ("a 4 seater", "be 6 lakh"). A make alone names no
+model, and neither does a number alone (the alias "panch" reads as 5).
 
 Everything is built once at load; `find` is dictionary lookups over the words of one message, and
 rapidfuzz only runs once per distinct unknown word (the result is cached).
@@ -29,6 +31,14 @@ _MAX_SPAN = 12  # words one alias may stretch over in speech: "x u v seven doubl
 _CACHE_LIMIT = 100_000
 # An everyday-word alias right after one of these is the everyday word: "in the city", "a class".
 _NOT_AFTER = word_set("the a an in at of to this that from into")
+# A letter-and-digit name split over words and followed by one of these is a quantity: "a 4 seater".
+_UNITS = word_set(
+    """
+    seater seaters wheeler wheelers door doors lakh lakhs lac lacs crore crores km kms kilometre kilometres
+    kilometer kilometers kmpl year years month months day days week weeks minute minutes hour hours percent
+    rupees rupee rs thousand hundred baje saal mahine mahina din ghante hazaar hajar
+    """
+)
 _DOMAIN_WORDS = word_set(
     """
     extra create created creative tiger carry carrying price prices model models version variant
@@ -87,8 +97,10 @@ class ModelCatalog:
         document, source = read_catalog(path)
         return cls(document, source, common_words)
 
-    def find(self, text: str) -> list[ModelMention]:
-        """Every car MODEL mentioned in `text`, in order of appearance. A make alone yields nothing."""
+    def find(self, text: str, asked: bool = False) -> list[ModelMention]:
+        """Every car MODEL mentioned in `text`, in order of appearance. A make alone yields nothing. `asked`:
+        the text replies to a question for the model, so everyday-word and split names count (module
+        docstring)."""
         known = self._keys
         keys = [known.get(word) or self._word_key(word) for word in TOKEN.findall(text)]
         spoken = not SPOKEN.isdisjoint(keys)
@@ -109,17 +121,33 @@ class ModelCatalog:
             if alias.kind == MAKE:
                 make_before = (alias.index, first, last)
                 continue
+            if key.isdigit():  # a number alone names no car: "panch" is also "five"
+                continue
             make = self._model_makes[alias.index]
             split_code = last > first and len(key) <= 3 and not key.isalpha()  # "a 4", "c 3"
             if (alias.ordinary or split_code) and make not in makes_named:
-                short_answer = len(keys) <= _SHORT_ANSWER_WORDS
-                if not short_answer or (first > 0 and keys[first - 1] in _NOT_AFTER):
+                if not (asked or len(keys) <= _SHORT_ANSWER_WORDS):
+                    continue
+                if alias.ordinary and first > 0 and keys[first - 1] in _NOT_AFTER:
+                    continue
+                if split_code and last + 1 < len(keys) and keys[last + 1] in _UNITS:
                     continue
             start = first
             if make_before is not None and make_before[0] == make and make_before[2] == first - 1:
                 start = make_before[1]  # "Tata Nexon": the mention covers the make too
             mentions.append(ModelMention(self.models[alias.index], starts[start], ends[last]))
         return mentions
+
+    def make_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where a make is named in `text` ("Which Mahindra are you interested in?"), as char offsets."""
+        keys = [self._keys.get(word) or self._word_key(word) for word in TOKEN.findall(text)]
+        if self._prefixes.isdisjoint(keys):
+            return []
+        hits = [(first, last) for first, last, _, alias in self._scan(keys) if alias.kind == MAKE]
+        if not hits:
+            return []
+        starts, ends = spans(text)
+        return [(starts[first], ends[last]) for first, last in hits]
 
     def match(self, text: str) -> str | None:
         """The canonical "Make Model" of the LAST model mentioned in text, else None."""
