@@ -105,6 +105,21 @@ REQUESTS = [
     "jo rakesh ji salesman hain na unko boliye mujhe call karein",
     "ದಯವಿಟ್ಟು ನಿಮ್ಮ ಸೇಲ್ಸ್ ಅವರಿಗೆ ನನಗೆ ಕಾಲ್ ಮಾಡೋಕೆ ಹೇಳಿ",
     "saade ilaake de showroom wale nu keh do mainu phone kar lain",
+    "சீனியர் யாராவது பேசுவாங்களா",
+    "మీ సీనియర్ ని మాట్లాడమనండి",
+    "షోరూమ్ నుండి ఎవరైనా నాకు కాల్ చేయండి",
+    "sales vallaki cheppandi naaku call cheyamani",
+    "మీ మేనేజర్ కి ఫోన్ ఇవ్వండి",
+    "showroom mathi koi mane phone kare",
+    "dealer no phone aavvo joie",
+    "ਕਿਸੇ ਸੀਨੀਅਰ ਨੂੰ ਕਹੋ ਮੈਨੂੰ ਫ਼ੋਨ ਕਰੇ",
+    "showroom ton koi mainu phone kar lave",
+    "showroom se koi mujhe call kar le",
+    "शोरूम से कोई मुझे कॉल कर ले",
+    "सेल्स वाले को बोलिए कॉल करे",
+    "showroom se kisi ko bhejiye",
+    "i'd prefer a call from the showroom",
+    "could your team call me tomorrow",
 ]
 # Not requests: the past ("the dealer called me", "dealer se baat ho chuki"), negated forms of the same verbs
 # ("matladanu", "maatadbekilla"), questions about the agent, and talking to one's own family.
@@ -138,6 +153,9 @@ NOT_REQUESTS = [
     "ಡೀಲರ್ ಜೊತೆ ಮಾತಾಡಿದ್ದೀನಿ",
     "ડીલર સાથે વાત થઈ ગઈ",
     "ਡੀਲਰ ਨਾਲ ਗੱਲ ਹੋ ਗਈ",
+    "showroom se koi call nahi aaya",
+    "hu jate showroom ma aavi ne joi laish koi ne call karvani jarur nathi",
+    "why would the dealer not call me",
 ]
 
 
