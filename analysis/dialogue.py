@@ -157,7 +157,9 @@ class DialogueReader:
             after = fold(raw[mention.end : mention.end + _LOOK_AHEAD].lower())
             previous_end = mention.end
             owned = book.owned_before.ends(before) or book.owned_after.starts(after)
-            refused = not owned and (book.refused_before.ends(before) or book.refused_after.starts(after))
+            # "Creta nahi" turns the Creta down; in "Seltos, not Creta" the "not" belongs to the next clause.
+            same_clause = _CLAUSE_BREAK.split(after, maxsplit=1)[0]
+            refused = not owned and (book.refused_before.ends(before) or book.refused_after.starts(same_clause))
             if not (owned or refused) and (owned_focus or mention.canonical in owned_models):
                 # Asked about the car they have now, or naming one they own: only a word of wanting makes it
                 # the car of interest ("Seltos chahiye").

@@ -456,3 +456,35 @@ REPLIES_TO_THE_MODEL_QUESTION = [
 @pytest.mark.parametrize(("text", "model"), REPLIES_TO_THE_MODEL_QUESTION)
 def test_a_car_in_reply_to_the_model_question(text: str, model: str) -> None:
     assert (DIALOGUE.model_of_interest(text, False, set(), asked=True) or "") == model
+
+
+# The car owned against the car wanted, either order: a relative's car ("my wife drives a Baleno", "papa ki
+# Swift"), the car at home ("ghar mein", "veetla", "intlo", "maneli", "ghare", "saade ghar"), "pehle se",
+# "exchange" before or after, and a "not" that belongs to the next clause ("Seltos, not Creta").
+OWNED_AND_WANTED = [
+    ("I want Creta, my wife drives a Baleno", "Hyundai Creta"),
+    ("i want a fortuner, my dad has an innova", "Toyota Fortuner"),
+    ("Looking for a Nexon. Got a Tiago already.", "Tata Nexon"),
+    ("papa ki swift hai, mujhe creta chahiye", "Hyundai Creta"),
+    ("nexon chahiye pehle se alto hai", "Tata Nexon"),
+    ("क्रेटा चाहिए, घर में स्विफ्ट है", "Hyundai Creta"),
+    ("एक्सचेंज में ऑल्टो देनी है, ब्रेज़ा लेनी है", "Maruti Suzuki Brezza"),
+    ("creta venum, enga veetla swift irukku", "Hyundai Creta"),
+    ("ennoda swift exchange panni creta vaanganum", "Hyundai Creta"),
+    ("creta kavali, maa intlo swift undi", "Hyundai Creta"),
+    ("swift exchange chesi creta konali", "Hyundai Creta"),
+    ("creta beku, namma maneli swift ide", "Hyundai Creta"),
+    ("swift exchange maadi creta tagobeku", "Hyundai Creta"),
+    ("creta joie che, amara ghare swift che", "Hyundai Creta"),
+    ("creta chahidi, saade ghar swift hai", "Hyundai Creta"),
+    ("swift exchange karni hai te creta laini hai", "Hyundai Creta"),
+    ("seltos, not creta", "Kia Seltos"),
+    ("creta nahi, seltos", "Kia Seltos"),
+    ("i want seltos, we sold our creta", "Kia Seltos"),
+    ("i drive a swift", ""),
+]
+
+
+@pytest.mark.parametrize(("text", "wanted"), OWNED_AND_WANTED)
+def test_the_car_wanted_in_every_form(text: str, wanted: str) -> None:
+    assert (DIALOGUE.model_of_interest(text, False, set()) or "") == wanted

@@ -114,11 +114,19 @@ class PhraseSet:
         return Text("".join(pieces))
 
     def ends(self, fragment: str) -> bool:
-        """Does a part of a message's `low` text end with one of the phrases (give or take spaces)?"""
+        """Does a part of a message's `low` text end with one of the phrases (give or take spaces)? Every
+        phrase is tried to the end, not only the first that matches at a word: "my wife drives a" ends with
+        "my ... drives a", though "my" alone is a phrase too."""
         text = Text(fragment)
-        found = self._matches(text)
-        end = len(text.spaced.rstrip())
-        return any(len(text.spaced[: match.end()].rstrip()) == end for match in found)
+        if not self.gate(text):
+            return False
+        starts = text.starts
+        spaced = text.spaced.rstrip()
+        return any(
+            self._pattern(lead).fullmatch(spaced, start) is not None
+            for lead in self._leads.intersection(starts)
+            for start in starts[lead]
+        )
 
     def starts(self, fragment: str) -> bool:
         """Does a part of a message's `low` text start with one of the phrases?"""
