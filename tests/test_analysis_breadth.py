@@ -450,6 +450,13 @@ REPLIES_TO_THE_MODEL_QUESTION = [
     ("i want a 4 seater something small", ""),
     ("thar rocks kavali five door", "Mahindra Thar Roxx"),
     ("five door", ""),
+    # "seven double o" is 700; "xuv" and "ev" in every script; Punch in every script.
+    ("xuv seven double o", "Mahindra XUV700"),
+    ("ఎక్స్\u200cయూవీ 700", "Mahindra XUV700"),
+    ("எக்ஸ்யூவி 700 வேணும்", "Mahindra XUV700"),
+    ("ਐਕਸਯੂਵੀ 700", "Mahindra XUV700"),
+    ("பஞ்ச்", "Tata Punch"),
+    ("ಪಂಚ್ ಬೇಕು", "Tata Punch"),
 ]
 
 

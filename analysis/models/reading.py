@@ -3,7 +3,7 @@
 Every word becomes a key: lower case, no accents, Indic spelling variants folded (`spoken.key`),
 Devanagari renderings of the Latin words car names share ("ईवी" is "ev"). Then spoken forms are read:
 letter names in a run of letters become letters ("ex you vee" -> "x u v") and number words digits
-("seven hundred" -> "7 00", "double zero" -> "00", "twenty one" -> "21").
+("seven hundred" -> "7 00", "double zero" and "double o" -> "00", "twenty one" -> "21").
 """
 
 from __future__ import annotations
@@ -15,23 +15,26 @@ from analysis.spoken import LETTER_NAMES, MULTIPLIERS, NUMBER_WORDS, NUMBER_WORD
 
 TOKEN = re.compile(r"(?:[^\W_]|[\u0900-\u0963\u0966-\u0d7f\u200c\u200d])+")
 
-# Devanagari renderings of the Latin words that car names share.
+# Indian-script renderings of the Latin words that car names share ("ईवी", "ఈవీ" are "ev").
 _CROSS_SCRIPT = {
-    key(devanagari): latin
-    for latin, devanagari in (
-        ("ev", "ईवी"),
-        ("electric", "इलेक्ट्रिक"),
-        ("plus", "प्लस"),
-        ("line", "लाइन"),
-        ("classic", "क्लासिक"),
+    key(rendering): latin
+    for latin, renderings in (
+        ("ev", "ईवी இவி ఈవీ ಇವಿ ઈવી ਈਵੀ"),
+        ("xuv", "एक्सयूवी एक्सयुवी எக்ஸ்யூவி ఎక్స్యూవీ ಎಕ್ಸ್ಯುವಿ ಎಕ್ಸ್ಯೂವಿ એક્સયુવી એક્સયૂવી ਐਕਸਯੂਵੀ"),
+        ("electric", "इलेक्ट्रिक எலக்ட்ரிக் ఎలక్ట్రిక్ ಎಲೆಕ್ಟ್ರಿಕ್ ઇલેક્ટ્રિક ਇਲੈਕਟ੍ਰਿਕ"),
+        ("plus", "प्लस ப்ளஸ் ప్లస్ ಪ್ಲಸ್ પ્લસ ਪਲੱਸ"),
+        ("line", "लाइन லைன் లైన్ ಲೈನ್ લાઇન ਲਾਈਨ"),
+        ("classic", "क्लासिक க்ளாசிக் క్లాసిక్ ಕ್ಲಾಸಿಕ್ ક્લાસિક ਕਲਾਸਿਕ"),
         ("series", "सीरीज"),
-        ("hybrid", "हाइब्रिड"),
-        ("neo", "नियो"),
+        ("hybrid", "हाइब्रिड ஹைப்ரிட் హైబ్రిడ్ ಹೈಬ್ರಿಡ್ હાઇબ્રિડ ਹਾਈਬ੍ਰਿਡ"),
+        ("neo", "नियो நியோ నియో ನಿಯೋ નિયો ਨਿਓ"),
         ("class", "क्लास"),
         ("sport", "स्पोर्ट"),
     )
+    for rendering in renderings.split()
 }
 _LETTERISH = frozenset(LETTER_NAMES) | frozenset(ascii_lowercase)
+_ZERO_LETTERS = frozenset(("o", "oh"))
 # Digits as a model name is read: "hundred" only ever follows a digit ("seven hundred" is "700"), and no
 # model has a number in the thousands.
 _NUMBER_KEYS = {
@@ -58,6 +61,9 @@ def read_spoken(keys: list[str], starts: list[int], ends: list[int]) -> None:
             keys[i] = LETTER_NAMES[word]
         else:
             keys[i] = _NUMBER_KEYS.get(word, word)
+    for i in range(2, len(keys)):  # "seven double o": after a digit and "double", "o" is a zero
+        if keys[i] in _ZERO_LETTERS and keys[i - 1] in MULTIPLIERS and keys[i - 2].isdigit():
+            keys[i] = "0"
     i = 0
     while i < len(keys) - 1:
         word, following = keys[i], keys[i + 1]
