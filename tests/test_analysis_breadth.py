@@ -228,6 +228,15 @@ NOT_NAMES = [
     "chhado ji tusi baad ch phone karo",
     "ਮੈਂ ਹੁਣ ਖੇਤ ਵਿੱਚ ਹਾਂ ਬਾਅਦ ਵਿੱਚ ਗੱਲ ਕਰਾਂਗੇ",
     "હું અત્યારે ઓફિસમાં છું",
+    # Dismissals and refusals in every language.
+    "vidunga sir",
+    "bidi sir",
+    "ਛੱਡੋ ਜੀ",
+    "rehva do",
+    "paravaillai",
+    "parledu andi",
+    "never mind",
+    "kyun chahiye naam",
 ]
 NAMES = [
     ("rahul from pune", "Rahul"),
