@@ -427,6 +427,15 @@ AGENT_LINES = [
     ("Main aapko shaam ko call karungi.", N, ()),
     ("Naan saayangalam call panren.", N, ()),
     ("Tamaro email id aapsho to brochure mokli daiye.", None, (E,)),
+    # The agent's own name asks for nothing.
+    ("Namaste, mera naam Priya hai, kya aapke paas do minute hain?", None, ()),
+    ("Hi, my name is Priya from Tata Motors, is this a good time to talk?", None, ()),
+    ("Vanakkam, en peyar Divya, ungalukku rendu nimisham irukka?", None, ()),
+    ("Namaskaram, naa peru Deepika, meeku oka nimisham undaa?", None, ()),
+    ("Namaskara, nanna hesaru Shruthi, nimage ondu nimisha ideya?", None, ()),
+    ("Kem cho, maru naam Hetal che, tamari paase be minute che?", None, ()),
+    ("Sat Sri Akal, mera naam Simran hai, ki tuhade kol do minute ne?", None, ()),
+    ("My name is Priya. May I know your name?", None, (N,)),
 ]
 
 
