@@ -513,3 +513,38 @@ OWNED_AND_WANTED = [
 @pytest.mark.parametrize(("text", "wanted"), OWNED_AND_WANTED)
 def test_the_car_wanted_in_every_form(text: str, wanted: str) -> None:
     assert (DIALOGUE.model_of_interest(text, False, set()) or "") == wanted
+
+
+# The agent saying it did not hear or understand, or asking again, in every language: "speak louder",
+# "dohraiye", "konjam sathama pesunga", "swalpa jorage heli"; apologies that are not confusion stay out.
+CONFUSED = [
+    "Could you please speak a bit louder?",
+    "Sorry, I missed your name.",
+    "Excuse me?",
+    "Kripya dohraiye.",
+    "Zara zor se boliye.",
+    "Konjam sathama pesunga.",
+    "Konchem gattiga cheppandi.",
+    "Ardham kaaledu.",
+    "Swalpa jorage heli.",
+    "Artha aagilla.",
+    "Jara motethi bolo.",
+    "Fari thi kaho.",
+    "Thoda uchi bolo ji.",
+]
+NOT_CONFUSED = [
+    "Sorry for calling at this time.",
+    "Sorry, we don't have that model.",
+    "Apologies for the wait.",
+    "I understand.",
+]
+
+
+@pytest.mark.parametrize("text", CONFUSED)
+def test_the_agent_did_not_understand(text: str) -> None:
+    assert DIALOGUE.acts.act(Text(text), text, N).confused
+
+
+@pytest.mark.parametrize("text", NOT_CONFUSED)
+def test_an_apology_is_not_confusion(text: str) -> None:
+    assert not DIALOGUE.acts.act(Text(text), text, N).confused
