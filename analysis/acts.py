@@ -120,7 +120,12 @@ class AgentActs:
         if not named and "?" not in text.low:
             return (), False
         hits = [(f, span, words is book.car_word) for f, words in named for span in words.spans(text)]
-        if MODEL not in exclude and not any(f == MODEL for f, _, _ in hits):
+        if (
+            MODEL not in exclude
+            and not any(f == MODEL for f, _, _ in hits)
+            and not self._catalog.vocabulary.isdisjoint(text.keys)
+            and book.choice.gate(text)
+        ):
             # A make stands for its cars as "car" does: "Which Mahindra are you interested in?"
             hits += [(MODEL, span, True) for span in self._catalog.make_spans(text.low)]
         if MODEL not in exclude and not any(f == MODEL for f, _, _ in hits):

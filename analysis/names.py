@@ -40,6 +40,9 @@ _CAPITALISED_RUN = re.compile(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _SPELLED = re.compile(r"^(?:[a-z][.-]){2,}[a-z]\.?$")
 _INITIAL = re.compile(r"(?<![\w])([a-z])\.(?=\s)")
 _NAME_WORD = re.compile(f"[{LETTER}]+(?:['.-][{LETTER}]+)*\\.?")
+_DIGIT = re.compile(r"\d")
+_WORD_CACHE = 65_536
+_REMEMBERED_LENGTH = 48  # replies up to this long are remembered with their answers
 _LATIN_SOUND = re.compile(r"[b-df-hj-np-tv-xz]{2,}")  # no vowel: "hmm", "mhm", "mm"
 _INDIC = range(0x0900, 0x0D80)  # the blocks of the Indian scripts, each laid out alike (128 code points)
 _VIRAMA, _NUKTA = 0x4D, 0x3C  # offsets in a block
@@ -61,12 +64,26 @@ class NameReader:
         self._not_name = frozenset().union(
             book.not_name, book.borrowed, book.place, book.place_before, book.place_after, *book.words.values()
         )
+        self._never: dict[str, bool] = {}  # word -> never a name, remembered (up to _WORD_CACHE words)
+        self._answers: dict[tuple[str, bool, bool], str | None] = {}  # short reply -> name
         self._leading = book.leading_filler
         self._trailing = book.trailing_filler
 
     def customer_name(self, text: Text, expected: bool, first_words: bool) -> str | None:
         """The name this customer message gives, if any (module docstring). `expected`: the agent just asked
-        for the name or read one back; `first_words`: this is the customer's first message."""
+        for the name or read one back; `first_words`: this is the customer's first message. The answers for
+        short replies ("haan ji", "yes speaking"), which come back call after call, are remembered."""
+        if len(text.low) > _REMEMBERED_LENGTH:
+            return self._customer_name(text, expected, first_words)
+        key = (text.low, expected, first_words)
+        if key in self._answers:
+            return self._answers[key]
+        if len(self._answers) >= _WORD_CACHE:
+            self._answers.clear()
+        name = self._answers[key] = self._customer_name(text, expected, first_words)
+        return name
+
+    def _customer_name(self, text: Text, expected: bool, first_words: bool) -> str | None:
         book = self._book
         tries: list[tuple[PhraseSet, bool]] = [(book.name_intro, True), (book.name_outro, False)]
         # A non-answer ("I can't hear you", "pata nahi") holds no weak statement or bare name.
@@ -167,7 +184,13 @@ class NameReader:
         return kept
 
     def _never_a_name(self, word: str) -> bool:
-        return word.rstrip(".") in self._not_name or any(ch.isdigit() for ch in word) or is_sound(word)
+        never = self._never.get(word)
+        if never is None:
+            if len(self._never) >= _WORD_CACHE:
+                self._never.clear()
+            never = word.rstrip(".") in self._not_name or _DIGIT.search(word) is not None or is_sound(word)
+            self._never[word] = never
+        return never
 
     def _finish(self, words: list[str]) -> str | None:
         words = [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]  # "mohit mohit"

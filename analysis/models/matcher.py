@@ -29,6 +29,7 @@ from analysis.spoken import word_set
 _SHORT_ANSWER_WORDS = 4
 _MAX_SPAN = 12  # words one alias may stretch over in speech: "x u v seven double zero"
 _CACHE_LIMIT = 100_000
+_REMEMBERED_LENGTH = 48  # texts up to this long are remembered with the models they name
 # An everyday-word alias right after one of these is the everyday word: "in the city", "a class".
 _NOT_AFTER = word_set("the a an in at of to this that from into")
 # A letter-and-digit name split over words and followed by one of these is a quantity: "a 4 seater".
@@ -85,6 +86,7 @@ class ModelCatalog:
         owned = [(alias.owner, words[alias]) for alias in document.aliases if not alias.ordinary]
         self._speller = Speller(vocabulary, owned, never)
         self._keys: dict[str, str] = {}
+        self._found: dict[tuple[str, bool], list[ModelMention]] = {}
         self.vocabulary = frozenset(vocabulary)
         """Every word of every alias, as read: a text sharing none of them names a car only misspelt."""
 
@@ -100,7 +102,18 @@ class ModelCatalog:
     def find(self, text: str, asked: bool = False) -> list[ModelMention]:
         """Every car MODEL mentioned in `text`, in order of appearance. A make alone yields nothing. `asked`:
         the text replies to a question for the model, so everyday-word and split names count (module
-        docstring)."""
+        docstring). The answers for short texts, which customers repeat call after call, are remembered; the
+        list returned is shared and never changed."""
+        if len(text) > _REMEMBERED_LENGTH:
+            return self._find(text, asked)
+        found = self._found.get((text, asked))
+        if found is None:
+            if len(self._found) >= _CACHE_LIMIT:
+                self._found.clear()
+            found = self._found[text, asked] = self._find(text, asked)
+        return found
+
+    def _find(self, text: str, asked: bool) -> list[ModelMention]:
         known = self._keys
         keys = [known.get(word) or self._word_key(word) for word in TOKEN.findall(text)]
         spoken = not SPOKEN.isdisjoint(keys)
