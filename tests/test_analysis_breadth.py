@@ -475,6 +475,22 @@ REPLIES_TO_THE_MODEL_QUESTION = [
     ("ਐਕਸਯੂਵੀ 700", "Mahindra XUV700"),
     ("பஞ்ச்", "Tata Punch"),
     ("ಪಂಚ್ ಬೇಕು", "Tata Punch"),
+    # Every script read as Devanagari: one Devanagari alias serves Gurmukhi, Gujarati, Telugu and Kannada.
+    ("నెక్సాన్ కావాలి", "Tata Nexon"),
+    ("హారియర్", "Tata Harrier"),
+    ("ఇన్నోవా హైక్రాస్", "Toyota Innova Hycross"),
+    ("క్రెటా ఎన్ లైన్", "Hyundai Creta N Line"),
+    ("ಹ್ಯಾರಿಯರ್", "Tata Harrier"),
+    ("ಸೆಲ್ಟೋಸ್", "Kia Seltos"),
+    ("ಕುಶಾಕ್", "Skoda Kushaq"),
+    ("હેરિયર", "Tata Harrier"),
+    ("સિટી હાઇબ્રિડ", "Honda City Hybrid"),
+    ("ਹੈਰੀਅਰ", "Tata Harrier"),
+    ("ਸੈਲਟੋਸ", "Kia Seltos"),
+    # Tamil has aliases of its own.
+    ("ஹாரியர்", "Tata Harrier"),
+    ("கிளான்சா", "Toyota Glanza"),
+    ("இன்னோவா ஹைகிராஸ்", "Toyota Innova Hycross"),
 ]
 
 
