@@ -123,7 +123,7 @@ class AgentActs:
         if (
             MODEL not in exclude
             and not any(f == MODEL for f, _, _ in hits)
-            and not self._catalog.vocabulary.isdisjoint(text.keys)
+            and self._catalog.car_words(text.keys)
             and book.choice.gate(text)
         ):
             # A make stands for its cars as "car" does: "Which Mahindra are you interested in?"
@@ -171,7 +171,7 @@ class AgentActs:
         if "?" not in text.low and not self._book.question.gate(text):
             return []
         # The agent spells the cars it offers: without two car words, or one and an "or", none are offered.
-        car_words = len(self._catalog.vocabulary.intersection(text.keys))
+        car_words = len(self._catalog.car_words(text.keys))
         if car_words == 0 or (car_words == 1 and self._book.alternative.search(text) is None):
             return []
         offered = {mention.canonical for mention in self._catalog.find(text.low)}
@@ -196,7 +196,7 @@ class AgentActs:
         name = self._names.readback_name(text, raw, fallback)
         if name:
             values[NAME] = name
-        if not values and not self._catalog.vocabulary.isdisjoint(text.keys):
+        if not values and self._catalog.car_words(text.keys):
             # A model read-back only offers the catalog's own spelling, which the agent spells right.
             model = self._catalog.match(raw)
             if model:

@@ -564,3 +564,9 @@ def test_the_agent_did_not_understand(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_CONFUSED)
 def test_an_apology_is_not_confusion(text: str) -> None:
     assert not DIALOGUE.acts.act(Text(text), text, N).confused
+
+
+# An agent line reads back a car named in any script: the words meet the catalog as read in Devanagari.
+@pytest.mark.parametrize("text", ["క్రెటా, కరెక్టేనా?", "ક્રેટા, બરાબર?", "ਕ੍ਰੇਟਾ, ਸਹੀ ਹੈ?", "ಕ್ರೆಟಾ, ಸರಿನಾ?"])
+def test_a_model_read_back_in_every_script(text: str) -> None:
+    assert DIALOGUE.acts.act(Text(text), text, M).readback == {M: "Hyundai Creta"}

@@ -24,6 +24,7 @@ from typing import Any
 from analysis.models.catalog import MAKE, Alias, parse_catalog, read_catalog
 from analysis.models.reading import SPOKEN, TOKEN, alias_key, normalise, read_spoken, spans
 from analysis.models.speller import Speller
+from analysis.phrasebook.text import Text
 from analysis.spoken import word_set
 
 _SHORT_ANSWER_WORDS = 4
@@ -87,8 +88,12 @@ class ModelCatalog:
         self._speller = Speller(vocabulary, owned, never)
         self._keys: dict[str, str] = {}
         self._found: dict[tuple[str, bool], list[ModelMention]] = {}
-        self.vocabulary = frozenset(vocabulary)
-        """Every word of every alias, as read: a text sharing none of them names a car only misspelt."""
+        # Messages are tokenised as written (`phrasebook.Text`), not read as the matcher reads them: their
+        # keys meet the aliases' words as written too ("ஸ்விஃப்ட்", not its Devanagari reading).
+        written = (Text(alias.text).keys for alias in document.aliases if not alias.text.isascii())
+        self.vocabulary = frozenset(vocabulary).union(*written)
+        """Every word of every alias, as read and as written: a message sharing none of them names a car
+        only misspelt."""
 
     @classmethod
     def load(
@@ -150,6 +155,13 @@ class ModelCatalog:
                 start = make_before[1]  # "Tata Nexon": the mention covers the make too
             mentions.append(ModelMention(self.models[alias.index], starts[start], ends[last]))
         return mentions
+
+    def car_words(self, words: frozenset[str]) -> set[str]:
+        """The words of a message (as `phrasebook.Text` keys them) that are words of some alias, read in any
+        script: "క్రెటా" is one, as "क्रेटा" is."""
+        found = set(self.vocabulary.intersection(words))
+        found.update(w for w in words if w not in found and not w.isascii() and normalise(w) in self.vocabulary)
+        return found
 
     def make_spans(self, text: str) -> list[tuple[int, int]]:
         """Where a make is named in `text` ("Which Mahindra are you interested in?"), as char offsets."""
