@@ -570,3 +570,29 @@ def test_an_apology_is_not_confusion(text: str) -> None:
 @pytest.mark.parametrize("text", ["క్రెటా, కరెక్టేనా?", "ક્રેટા, બરાબર?", "ਕ੍ਰੇਟਾ, ਸਹੀ ਹੈ?", "ಕ್ರೆಟಾ, ಸರಿನಾ?"])
 def test_a_model_read_back_in_every_script(text: str) -> None:
     assert DIALOGUE.acts.act(Text(text), text, M).readback == {M: "Hyundai Creta"}
+
+
+# A customer's first words that say where or who they are, not their name ("main bahar hoon", "this is his
+# wife speaking", "nenu vintunnanu", "hu j").
+FIRST_WORDS = [
+    "nenu interest ledu",
+    "main bahar hoon",
+    "i am outside",
+    "this is his wife speaking",
+    "main unki wife bol rahi hoon",
+    "naan avar wife pesuren",
+    "main sun raha hoon",
+    "nenu vintunnanu",
+    "naanu keltha iddini",
+    "hu sambhdu chu",
+    "main sun reha haan",
+    "hu j",
+    "నేను ఇప్పుడు బిజీ",
+    "ನಾನು ಈಗ ಡ್ರೈವ್ ಮಾಡ್ತಿದ್ದೀನಿ",
+    "मैं अभी मीटिंग में हूं",
+]
+
+
+@pytest.mark.parametrize("text", FIRST_WORDS)
+def test_first_words_that_name_nobody(text: str) -> None:
+    assert DIALOGUE.names.customer_name(Text(text), expected=False, first_words=True) is None
