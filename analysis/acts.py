@@ -80,6 +80,8 @@ class AgentActs:
         closing = sentences.holding(book.closing.spans(text))
         confused = self._confused(text, sentences, closing)
         readback = self._readback(text, raw, last_asked) if book.readback.search(text) else {}
+        if not readback:
+            readback = self._name_readback(text)
         asks, owned_question = self._asks(text, sentences, closing, confused, exclude=readback)
         if not asks and confused and not closing and not readback and last_asked is not None:
             asks = (last_asked,)
@@ -185,6 +187,15 @@ class AgentActs:
         start = sentences.starts[asking[-1]]
         return [(MODEL, (start, start), False)]
 
+    def _name_readback(self, text: Text) -> dict[Field, str]:
+        """A question stating the name ("aapka naam Vivek hai?", "mee peru Vivek aa?"): the name is the words
+        between "naam" and the question's end; "naam kya hai?" states none and asks for it."""
+        for match in self._book.name_readback.finditer(text):
+            name = self._names.clean(match.group().split(maxsplit=1)[-1])
+            if name:
+                return {NAME: name}
+        return {}
+
     def _readback(self, text: Text, raw: str, last_asked: Field | None) -> dict[Field, str]:
         book = self._book
         values: dict[Field, str] = {}
@@ -192,7 +203,7 @@ class AgentActs:
         email = address[-1] if address else extract_email(raw) if book.email_question.gate(text) else None
         if email:
             values[EMAIL] = email
-        fallback = last_asked == NAME and not values and not book.name_question.gate(text)
+        fallback = last_asked == NAME and not values
         name = self._names.readback_name(text, raw, fallback)
         if name:
             values[NAME] = name

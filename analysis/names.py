@@ -42,6 +42,7 @@ _INITIAL = re.compile(r"(?<![\w])([a-z])\.(?=\s)")
 _NAME_WORD = re.compile(f"[{LETTER}]+(?:['.-][{LETTER}]+)*\\.?")
 _DIGIT = re.compile(r"\d")
 _WORD_CACHE = 65_536
+_SUFFIX_LENGTH = 3  # "-a", "-ji", "-ai", "-la": endings ASR joins to a name with a hyphen
 _REMEMBERED_LENGTH = 48  # replies up to this long are remembered with their answers
 _LATIN_SOUND = re.compile(r"[b-df-hj-np-tv-xz]{2,}")  # no vowel: "hmm", "mhm", "mm"
 _INDIC = range(0x0900, 0x0D80)  # the blocks of the Indian scripts, each laid out alike (128 code points)
@@ -111,7 +112,10 @@ class NameReader:
                 return name
         if fallback:
             for run in reversed(_CAPITALISED_RUN.findall(raw)):
-                name = self.clean(run.lower())
+                words = run.lower().split()
+                while words and self._never_a_name(words[0]):  # "Noted Vivek Sharma": a sentence's first word
+                    words.pop(0)
+                name = self.clean(" ".join(words))
                 if name:
                     return name
         return None
@@ -218,7 +222,16 @@ def _before(phrases: PhraseSet, text: Text) -> Iterator[str]:
 
 def _words(fragment: str) -> list[str]:
     fragment = _INITIAL.sub(r"\1", fragment)
-    return _join_spelled([m.group() for m in _NAME_WORD.finditer(fragment)])
+    return _join_spelled([piece for m in _NAME_WORD.finditer(fragment) for piece in _unhyphenated(m.group())])
+
+
+def _unhyphenated(word: str) -> list[str]:
+    """ "vivek-a" (a Tamil question suffix), "rahul-ji", "manager-ai": a hyphen before a short ending splits
+    it off; "r-a-h-u-l" is a spelled word and stays whole."""
+    if "-" not in word or _SPELLED.match(word):
+        return [word]
+    head, _, tail = word.partition("-")
+    return [head, tail] if len(tail) <= _SUFFIX_LENGTH else [word]
 
 
 def _join_spelled(words: list[str]) -> list[str]:

@@ -596,3 +596,42 @@ FIRST_WORDS = [
 @pytest.mark.parametrize("text", FIRST_WORDS)
 def test_first_words_that_name_nobody(text: str) -> None:
     assert DIALOGUE.names.customer_name(Text(text), expected=False, first_words=True) is None
+
+
+# Read-backs of the name in every form: a tag ("is it Vivek?", "Vivek, okay?"), a question stating the name
+# ("aapka naam Vivek hai?", "mee peru Vivek aa?", "tamaru naam Vivek che ne?"), a name before the tag
+# ("Vivek Sharma, yahi naam hai na?"); none is an ask, and "naam kya hai?" / "naam shu che?" stay asks.
+NAME_READBACKS = [
+    ("Is it Vivek?", "Vivek"),
+    ("I'll note Vivek Sharma, okay?", "Vivek Sharma"),
+    ("Noted Vivek Sharma, is that fine?", "Vivek Sharma"),
+    ("Aapka naam Vivek hai?", "Vivek"),
+    ("Vivek ji, sahi naam hai na?", "Vivek"),
+    ("Naam Vivek likh loon?", "Vivek"),
+    ("आपका नाम विवेक है?", "विवेक"),
+    ("Vivek Sharma, yahi naam hai na?", "Vivek Sharma"),
+    ("Unga peyar Vivek-a?", "Vivek"),
+    ("Unga peru Vivek thaane?", "Vivek"),
+    ("Mee peru Vivek aa?", "Vivek"),
+    ("మీ పేరు వివేక్ కదా?", "వివేక్"),
+    ("ನಿಮ್ಮ ಹೆಸರು ವಿವೇಕ್ ಅಲ್ವಾ?", "ವಿವೇಕ್"),
+    ("Tamaru naam Vivek che ne?", "Vivek"),
+    ("તમારું નામ વિવેક છે ને?", "વિવેક"),
+    ("Tuhada naam Vivek hai na?", "Vivek"),
+    ("Vivek ji, sahi aa?", "Vivek"),
+    ("ਤੁਹਾਡਾ ਨਾਮ ਵਿਵੇਕ ਹੈ ਨਾ?", "ਵਿਵੇਕ"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), NAME_READBACKS)
+def test_a_name_read_back_in_every_form(text: str, name: str) -> None:
+    act = DIALOGUE.acts.act(Text(text), text, N)
+    assert (act.readback, act.asks) == ({N: name}, ())
+
+
+@pytest.mark.parametrize(
+    "text", ["Aapka naam kya hai?", "માફ કરશો, તમારું નામ સમજાયું નહીં. તમારું નામ શું છે?", "Mee peru enti?"]
+)
+def test_a_question_for_the_name_is_no_read_back(text: str) -> None:
+    act = DIALOGUE.acts.act(Text(text), text, N)
+    assert (act.readback, act.asks) == ({}, (N,))

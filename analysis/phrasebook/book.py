@@ -11,6 +11,7 @@ agent messages (`acts.py`)
   apology                 apologies that are not confusion ("sorry to hear that", "sorry to disturb")
   readback                the agent states a value and seeks confirmation ("just to confirm", "sahi hai?")
   readback_name           what precedes the name in a read-back ("your name is", "am I speaking with")
+  name_readback           a question stating the name ("aapka naam Vivek hai?"): a read-back of the name only
   received                the agent thanks for a value it has ("thanks for sharing your name") or says what it
                           will do with it ("we will send the brochure to your email"): no ask
   other_name              the name of something else ("the name of your city", "dealer ka naam"): no ask
@@ -62,6 +63,7 @@ SECTIONS: dict[str, Kind] = {
             "apology",
             "readback",
             "readback_name",
+            "name_readback",
             "received",
             "other_name",
             "nudge",
@@ -107,6 +109,7 @@ class Phrasebook:
     apology: PhraseSet
     readback: PhraseSet
     readback_name: PhraseSet
+    name_readback: PhraseSet
     received: PhraseSet
     other_name: PhraseSet
     nudge: PhraseSet

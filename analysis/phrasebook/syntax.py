@@ -113,7 +113,8 @@ def _positions(text: str) -> list[str]:
 def _position_regex(position: str) -> str:
     """One position: words glued to choices ("{a ,an ,}dealer*" is one position), `?` or `...`."""
     if position == ELLIPSIS:
-        return f"(?:[{LETTER}']+ +){{0,{_ELLIPSIS_WORDS}}}"
+        # Each word ends at spaces or right before a question mark ("is it ... ?" reads "is it vivek?").
+        return f"(?:[{LETTER}']+(?: +|(?=\\?))){{0,{_ELLIPSIS_WORDS}}}"
     out: list[str] = []
     for piece in re.split(r"(\{[^{}]*\})", position):
         if piece.startswith("{"):
