@@ -635,3 +635,23 @@ def test_a_name_read_back_in_every_form(text: str, name: str) -> None:
 def test_a_question_for_the_name_is_no_read_back(text: str) -> None:
     act = DIALOGUE.acts.act(Text(text), text, N)
     assert (act.readback, act.asks) == ({}, (N,))
+
+
+# Tags that confirm any value: "thaane?", "kada?", "che ne?"; a request's softener ("janavo ne?") is none.
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Unga email rahul@gmail.com thaane?", E, "rahul@gmail.com"),
+        ("Mee email rahul@gmail.com kada?", E, "rahul@gmail.com"),
+        ("Tamaro email rahul@gmail.com che ne?", E, "rahul@gmail.com"),
+        ("Creta thaane?", M, "Hyundai Creta"),
+        ("Creta kada?", M, "Hyundai Creta"),
+    ],
+)
+def test_a_confirming_tag_in_every_language(text: str, field: Field, value: str) -> None:
+    assert DIALOGUE.acts.act(Text(text), text, field).readback == {field: value}
+
+
+def test_a_softened_request_is_no_read_back() -> None:
+    text = "તમારું નામ જણાવો ને?"
+    assert DIALOGUE.acts.act(Text(text), text, N).asks == (N,)
