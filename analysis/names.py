@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 
 from analysis.phrasebook import Phrasebook, PhraseSet, Text
-from analysis.phrasebook.text import LETTER
+from analysis.phrasebook.text import LETTER, STRIP_NUKTAS
 
 _MAX_WORDS = 4
 _MAX_BARE_WORDS = 3  # a bare reply longer than this is a sentence, not a name
@@ -62,9 +62,10 @@ class NameReader:
         self._is_vehicle = is_vehicle
         # The everyday words of every language are never a name either ("the network is very poor here",
         # "kavali", "cheppanu" name nobody).
-        self._not_name = frozenset().union(
+        never = frozenset().union(
             book.not_name, book.borrowed, book.place, book.place_before, book.place_after, *book.words.values()
         )
+        self._not_name = frozenset(word.translate(STRIP_NUKTAS) for word in never)  # "बिज़ी" is "बिजी"
         self._never: dict[str, bool] = {}  # word -> never a name, remembered (up to _WORD_CACHE words)
         self._answers: dict[tuple[str, bool, bool], str | None] = {}  # short reply -> name
         self._leading = book.leading_filler
@@ -192,7 +193,11 @@ class NameReader:
         if never is None:
             if len(self._never) >= _WORD_CACHE:
                 self._never.clear()
-            never = word.rstrip(".") in self._not_name or _DIGIT.search(word) is not None or is_sound(word)
+            never = (
+                word.rstrip(".").translate(STRIP_NUKTAS) in self._not_name
+                or _DIGIT.search(word) is not None
+                or is_sound(word)
+            )
             self._never[word] = never
         return never
 

@@ -237,6 +237,18 @@ NOT_NAMES = [
     "parledu andi",
     "never mind",
     "kyun chahiye naam",
+    # Native-script refusals and deferrals; a nukta never hides a word ("बिज़ी" is "बिजी").
+    "கார் வாங்கல",
+    "கால் பண்ணாதீங்க",
+    "కారు కొనట్లేదు",
+    "ಕಾರ್ ತಗೊಳ್ತಿಲ್ಲ",
+    "बिज़ी हूं",
+    "nahi kahu",
+    "சொல்ல மாட்டேன்",
+    "తర్వాత ఫోన్ చేయండి",
+    "ಆಮೇಲೆ ಫೋನ್ ಮಾಡಿ",
+    "ગાડી નથી લેવી",
+    "ਗੱਡੀ ਨਹੀਂ ਲੈਣੀ",
 ]
 NAMES = [
     ("rahul from pune", "Rahul"),
