@@ -352,6 +352,8 @@ IVR = [
     "ਕਿਰਪਾ ਕਰਕੇ ਕੁਝ ਸਮੇਂ ਬਾਅਦ ਕੋਸ਼ਿਸ਼ ਕਰੋ",
     "ਬੀਪ ਦੀ ਆਵਾਜ਼ ਤੋਂ ਬਾਅਦ ਆਪਣਾ ਸੁਨੇਹਾ ਰਿਕਾਰਡ ਕਰੋ",
     "ਤੁਸੀਂ ਜਿਸ ਨੰਬਰ ਤੇ ਕਾਲ ਕਰ ਰਹੇ ਹੋ ਉਹ ਇਸ ਸਮੇਂ ਜਵਾਬ ਨਹੀਂ ਦੇ ਰਿਹਾ",
+    "Hey, you have reached Priya. Please leave your name and number and I will get back to you",
+    "Hi this is Rahul, I cannot take your call right now",
 ]
 # A customer speaking about their line is not a recording.
 NOT_IVR = [
