@@ -669,3 +669,20 @@ def test_a_confirming_tag_in_every_language(text: str, field: Field, value: str)
 def test_a_softened_request_is_no_read_back() -> None:
     text = "તમારું નામ જણાવો ને?"
     assert DIALOGUE.acts.act(Text(text), text, N).asks == (N,)
+
+
+# Questions for each field, in every script, in the forms the lists lacked.
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("நீங்க யாரு பேசுறீங்க?", (N,)),
+        ("તમારો મેઈલ આઈડી આપશો?", (E,)),
+        ("ਤੁਹਾਡੀ ਮੇਲ ਆਈਡੀ ਦੱਸੋ", (E,)),
+        ("आप किस गाड़ी में रुचि रखते हैं?", (M,)),
+        ("And you are?", (N,)),
+        ("Have you shortlisted any car?", (M,)),
+        ("Which brand are you looking at?", (M,)),
+    ],
+)
+def test_a_question_in_the_forms_the_lists_lacked(text: str, asks: tuple[Field, ...]) -> None:
+    assert DIALOGUE.acts.act(Text(text), text, None).asks == asks
