@@ -208,10 +208,12 @@ class AgentActs:
         if name:
             values[NAME] = name
         if not values and self._catalog.car_words(text.keys):
-            # A model read-back only offers the catalog's own spelling, which the agent spells right.
-            model = self._catalog.match(raw)
-            if model:
-                values[MODEL] = model
+            # A model read-back only offers the catalog's own spelling, which the agent spells right. Cars joined
+            # by "or" are a choice ("Is it the Creta or the Seltos?", `_offered_models`), not a read-back.
+            mentions = self._catalog.find(raw)
+            choice = len({m.canonical for m in mentions}) > 1 and self._book.alternative.search(text) is not None
+            if mentions and not choice:
+                values[MODEL] = mentions[-1].canonical
         return values
 
 

@@ -686,3 +686,9 @@ def test_a_softened_request_is_no_read_back() -> None:
 )
 def test_a_question_in_the_forms_the_lists_lacked(text: str, asks: tuple[Field, ...]) -> None:
     assert DIALOGUE.acts.act(Text(text), text, None).asks == asks
+
+
+def test_cars_joined_by_or_are_a_choice_not_a_read_back() -> None:
+    text = "Is it the Creta or the Seltos?"
+    act = DIALOGUE.acts.act(Text(text), text, M)
+    assert (act.asks, act.readback) == ((M,), {})
