@@ -34,6 +34,7 @@ words
   not_name                words that are never (part of) a name
   leading_filler, trailing_filler  words around a bare name ("haan ji, Rahul ji")
   place                   cities and states: never a name
+  particle                emphatic particles a request may hold ("dealer se hi baat", "ડીલર સાથે જ વાત")
   place_before, place_after        words that mark a place, not a name: "from pune"; "pune se", "chennai la"
   words                   the language's own everyday words, for language detection
   borrowed                English words every Indian language has borrowed: weak evidence for English
@@ -88,7 +89,17 @@ SECTIONS: dict[str, Kind] = {
         Kind.PHRASES,
     ),
     **dict.fromkeys(
-        ("not_name", "leading_filler", "trailing_filler", "place", "place_before", "place_after", "words", "borrowed"),
+        (
+            "not_name",
+            "leading_filler",
+            "trailing_filler",
+            "place",
+            "particle",
+            "place_before",
+            "place_after",
+            "words",
+            "borrowed",
+        ),
         Kind.WORDS,
     ),
     "signature": Kind.PAIRS,
@@ -134,6 +145,7 @@ class Phrasebook:
     leading_filler: frozenset[str]
     trailing_filler: frozenset[str]
     place: frozenset[str]
+    particle: frozenset[str]
     place_before: frozenset[str]
     place_after: frozenset[str]
     borrowed: frozenset[str]
