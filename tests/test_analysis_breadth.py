@@ -297,6 +297,17 @@ NAMES = [
     ("ராம்", "ராம்"),
     ("ओम", "ओम"),
     ("r k sharma", "R K Sharma"),
+    # "this side X", a name quoted ("karthik nu sollunga", "srinivas ani pilustaru"), dictated ("likh lo anil",
+    # "note down priya"), "X naam che".
+    ("this side anil", "Anil"),
+    ("karthik nu sollunga", "Karthik"),
+    ("srinivas ani pilustaru", "Srinivas"),
+    ("manjunath heli", "Manjunath"),
+    ("bhavesh naam che", "Bhavesh"),
+    ("you can note priya nair", "Priya Nair"),
+    ("note down priya", "Priya"),
+    ("ji likhiye anil kumar", "Anil Kumar"),
+    ("likh lo anil", "Anil"),
 ]
 # Yes to a read-back, in every language, including the sounds and "that one".
 AFFIRMATIONS = [
