@@ -393,6 +393,19 @@ IVR = [
     "ਤੁਸੀਂ ਜਿਸ ਨੰਬਰ ਤੇ ਕਾਲ ਕਰ ਰਹੇ ਹੋ ਉਹ ਇਸ ਸਮੇਂ ਜਵਾਬ ਨਹੀਂ ਦੇ ਰਿਹਾ",
     "Hey, you have reached Priya. Please leave your name and number and I will get back to you",
     "Hi this is Rahul, I cannot take your call right now",
+    # The formal "please try later" of each language, and "not answering".
+    "Please hang up and try again",
+    "Sorry, all circuits are busy",
+    "आप जिस नंबर को डायल कर रहे हैं वह कवरेज क्षेत्र से बाहर है",
+    "कृपया बाद में प्रयास करें",
+    "kripya baad mein prayas karein",
+    "நீங்கள் அழைத்த நபர் பதிலளிக்கவில்லை",
+    "దయచేసి కాసేపటి తర్వాత మళ్ళీ ప్రయత్నించండి",
+    "ದಯವಿಟ್ಟು ಸ್ವಲ್ಪ ಸಮಯದ ನಂತರ ಮತ್ತೆ ಪ್ರಯತ್ನಿಸಿ",
+    "કૃપા કરીને થોડી વાર પછી પ્રયત્ન કરો",
+    "ਕਿਰਪਾ ਕਰਕੇ ਬਾਅਦ ਵਿੱਚ ਕੋਸ਼ਿਸ਼ ਕਰੋ",
+    "tame jene call karyo che te number band che",
+    "tusi jihnu call kar rahe ho oh jawab nahi de rehe",
 ]
 # A customer speaking about their line is not a recording.
 NOT_IVR = [
