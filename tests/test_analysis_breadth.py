@@ -248,6 +248,8 @@ NOT_NAMES = [
     "main pune se hoon",
     "chennai la irundhu",
     "kis liye",
+    "haan haan bolo jaldi",
+    "okey dokey",
     "ਬਾਅਦ ਵਿੱਚ ਕਰਿਓ",
     "பீப்",
     "ಬೀಪ್",
@@ -589,6 +591,9 @@ OWNED_AND_WANTED = [
     ("creta nahi, seltos", "Kia Seltos"),
     ("i want seltos, we sold our creta", "Kia Seltos"),
     ("i drive a swift", ""),
+    ("brezza levi che, alto to che j", "Maruti Suzuki Brezza"),
+    ("brezza, alto replace karni hai", "Maruti Suzuki Brezza"),
+    ("i'm driving an i20 right now", ""),
 ]
 
 
