@@ -753,3 +753,21 @@ def test_cars_joined_by_or_are_a_choice_not_a_read_back() -> None:
     text = "Is it the Creta or the Seltos?"
     act = DIALOGUE.acts.act(Text(text), text, M)
     assert (act.asks, act.readback) == ((M,), {})
+
+
+# A car's full name asks for the model ("gaadi ka poora naam", "car oda full peyar"); the name of the car
+# owned now, or of the customer's company, asks for nothing.
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Gaadi ka poora naam bataiye, variant ke saath?", (M,)),
+        ("Car oda full peyar sollunga?", (M,)),
+        ("Car poorthi peru cheppandi?", (M,)),
+        ("Car na puro naam kaho?", (M,)),
+        ("And what is the name of your current car?", ()),
+        ("Aapki purani gaadi ka naam kya hai?", ()),
+        ("Please tell me the name of your company.", ()),
+    ],
+)
+def test_a_car_name_and_other_names(text: str, asks: tuple[Field, ...]) -> None:
+    assert DIALOGUE.acts.act(Text(text), text, None).asks == asks
