@@ -536,6 +536,8 @@ REPLIES_TO_THE_MODEL_QUESTION = [
     ("i want a 4 seater something small", ""),
     ("thar rocks kavali five door", "Mahindra Thar Roxx"),
     ("five door", ""),
+    ("city mein chalane ke liye chhoti gaadi chahiye", ""),
+    ("i want something with a good punch and mileage", ""),
     # "seven double o" is 700; "xuv" and "ev" in every script; Punch in every script.
     ("xuv seven double o", "Mahindra XUV700"),
     ("ఎక్స్\u200cయూవీ 700", "Mahindra XUV700"),

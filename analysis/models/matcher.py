@@ -6,10 +6,10 @@ and "एक्स यू वी 700" all read "xuv700". The longest alias starti
 "nexon"); a misspelt word near a catalog word is read as it (`speller.py`).
 
 Aliases that are everyday words ("city", "punch"), and letter-and-digit names split over several words
-("a 4", "c 3", "i twenty"), only count when the make is named in the same message, in a short answer (at
-most four words) or in the reply to a question for the model; an everyday word never right after "the",
-"in", "a"..., a split name never right before a unit ("a 4 seater", "be 6 lakh"). A make alone names no
-model, and neither does a number alone (the alias "panch" reads as 5).
+("a 4", "c 3", "i twenty"), only count when the make is named in the same message or in a short answer (at
+most four words), and a split name also in any reply to a question for the model; an everyday word never
+right after "the", "in", "a"..., a split name never right before a unit ("a 4 seater", "be 6 lakh"). A
+make alone names no model, and neither does a number alone (the alias "panch" reads as 5).
 
 Everything is built once at load; `find` is dictionary lookups over the words of one message, and
 rapidfuzz only runs once per distinct unknown word (the result is cached).
@@ -144,7 +144,9 @@ class ModelCatalog:
             make = self._model_makes[alias.index]
             split_code = last > first and len(key) <= 3 and not key.isalpha()  # "a 4", "c 3"
             if (alias.ordinary or split_code) and make not in makes_named:
-                if not (asked or len(keys) <= _SHORT_ANSWER_WORDS):
+                # An everyday word is the car only in a short answer ("city mein chalane ke liye" is a town);
+                # a name split over words is, in any reply to the question for the model ("i twenty").
+                if not (len(keys) <= _SHORT_ANSWER_WORDS or (asked and not alias.ordinary)):
                     continue
                 if alias.ordinary and first > 0 and keys[first - 1] in _NOT_AFTER:
                     continue
