@@ -310,6 +310,9 @@ NAMES = [
     ("note down priya", "Priya"),
     ("ji likhiye anil kumar", "Anil Kumar"),
     ("likh lo anil", "Anil"),
+    # A postposition of one language is a word of another: Telugu "maa" (our) never takes the name with it.
+    ("naa peru ravi maa ooru guntur", "Ravi"),
+    ("hu ketan surat thi", "Ketan"),
 ]
 # Yes to a read-back, in every language, including the sounds and "that one".
 AFFIRMATIONS = [
