@@ -205,6 +205,8 @@ class NameReader:
         words = [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]  # "mohit mohit"
         if not words or len(words) > _MAX_WORDS or any(len(w) > _MAX_WORD_LENGTH for w in words):
             return None
+        if all(len(word.rstrip(".")) == 1 for word in words):  # initials alone ("hu j", "r k") name nobody
+            return None
         name = " ".join(w.title() if w.isascii() else w for w in words)
         return None if self._is_vehicle(name) else name
 

@@ -313,6 +313,8 @@ NAMES = [
     # A postposition of one language is a word of another: Telugu "maa" (our) never takes the name with it.
     ("naa peru ravi maa ooru guntur", "Ravi"),
     ("hu ketan surat thi", "Ketan"),
+    ("j kumar", "J Kumar"),
+    ("naan r karthik", "R Karthik"),
 ]
 # Yes to a read-back, in every language, including the sounds and "that one".
 AFFIRMATIONS = [
