@@ -6,13 +6,15 @@ or closes the call.
   it ("sorry, I didn't catch your email"). One message asking two fields asks both.
 - A question about the car that says "name" ("may I know the variant name?") asks for the model, and a
   question about the car the customer has now ("which car do you drive?") asks for nothing; neither does
-  the name of something else ("the name of your city"), nor a field the agent thanks for or says what it
-  will do with ("thanks for sharing your name", "we will send the brochure to your email").
+  the name of something else ("the name of your city", the agent's own "mera naam Priya hai"), nor a field
+  the agent thanks for or says what it will do with ("thanks for sharing your name", "we will send the
+  brochure to your email"). A make stands for its cars ("Which Mahindra are you interested in?").
 - A question offering models to choose from ("We have the Punch, Nexon and Harrier. Which one would you
-  like?") asks for the model again.
+  like?", "Is it the Creta or the Seltos?") asks for the model again.
 - A re-ask that names no field ("sorry, could you repeat that?") asks again for the field asked last.
-- A read-back states a value and seeks confirmation ("just to confirm, your name is Vivek, right?"). It is
-  never an ask for the field it reads back; it only offers a spelling the customer may affirm.
+- A read-back states a value and seeks confirmation ("just to confirm, your name is Vivek, right?", "aapka
+  naam Vivek hai?", "Creta thaane?"). It is never an ask for the field it reads back; it only offers a
+  spelling the customer may affirm.
 - Confusion counts agent messages saying they did not understand or asking again; an apology ("sorry to
   hear that", "sorry to disturb you") is not confusion.
 - A closing line ("I will call you at a better time, thank you") asks for nothing and re-asks nothing.
