@@ -148,6 +148,13 @@ REQUESTS = [
     "is anybody there from sales",
     "could i be transferred to the dealer",
     "i want to be connected to a human",
+    "just connect me to the tata dealer",
+    "put me through to sales please",
+    "i'd rather discuss this with a person",
+    "please transfer me",
+    "i don't want to talk to an ai",
+    "kisi aur se baat karao",
+    "dealer ka koi aadmi call kare mujhe",
 ]
 # Not requests: the past ("the dealer called me", "dealer se baat ho chuki"), negated forms of the same verbs
 # ("matladanu", "maatadbekilla"), questions about the agent, and talking to one's own family.
@@ -184,6 +191,9 @@ NOT_REQUESTS = [
     "showroom se koi call nahi aaya",
     "hu jate showroom ma aavi ne joi laish koi ne call karvani jarur nathi",
     "why would the dealer not call me",
+    "i'll wait for the dealer's call",
+    "you can call me later",
+    "aap mujhe shaam ko call karo",
 ]
 
 
