@@ -155,6 +155,10 @@ REQUESTS = [
     "i don't want to talk to an ai",
     "kisi aur se baat karao",
     "dealer ka koi aadmi call kare mujhe",
+    "நான் மனுஷன் கிட்ட தான் பேசுவேன்",
+    "ஷோரூம்ல இருந்து யாராவது கூப்பிடுங்க",
+    "શોરૂમ વાળાને કહો મને ફોન કરે",
+    "शोरूम वालों को बोलिए मुझे फोन करें",
 ]
 # Not requests: the past ("the dealer called me", "dealer se baat ho chuki"), negated forms of the same verbs
 # ("matladanu", "maatadbekilla"), questions about the agent, and talking to one's own family.
