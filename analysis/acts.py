@@ -127,7 +127,7 @@ class AgentActs:
         if (
             MODEL not in exclude
             and not any(f == MODEL for f, _, _ in hits)
-            and self._catalog.car_words(text.keys)
+            and self._catalog.car_words(text)
             and book.choice.gate(text)
         ):
             # A make stands for its cars as "car" does: "Which Mahindra are you interested in?"
@@ -175,7 +175,7 @@ class AgentActs:
         if "?" not in text.low and not self._book.question.gate(text):
             return []
         # The agent spells the cars it offers: without two car words, or one and an "or", none are offered.
-        car_words = len(self._catalog.car_words(text.keys))
+        car_words = len(self._catalog.car_words(text))
         if car_words == 0 or (car_words == 1 and self._book.alternative.search(text) is None):
             return []
         offered = {mention.canonical for mention in self._catalog.find(text.low)}
@@ -209,10 +209,10 @@ class AgentActs:
         name = self._names.readback_name(text, raw, fallback)
         if name:
             values[NAME] = name
-        if not values and self._catalog.car_words(text.keys):
+        if not values and self._catalog.car_words(text):
             # A model read-back only offers the catalog's own spelling, which the agent spells right. Cars joined
             # by "or" are a choice ("Is it the Creta or the Seltos?", `_offered_models`), not a read-back.
-            mentions = self._catalog.find(raw)
+            mentions = self._catalog.find(text.low)
             choice = len({m.canonical for m in mentions}) > 1 and self._book.alternative.search(text) is not None
             if mentions and not choice:
                 values[MODEL] = mentions[-1].canonical

@@ -88,6 +88,7 @@ class ModelCatalog:
         self._speller = Speller(vocabulary, owned, never)
         self._keys: dict[str, str] = {}
         self._found: dict[tuple[str, bool], list[ModelMention]] = {}
+        self._last: tuple[str, bool, list[ModelMention]] = ("", False, [])
         # Messages are tokenised as written (`phrasebook.Text`), not read as the matcher reads them: their
         # keys meet the aliases' words as written too ("ஸ்விஃப்ட்", not its Devanagari reading).
         written = (Text(alias.text).keys for alias in document.aliases if not alias.text.isascii())
@@ -110,7 +111,11 @@ class ModelCatalog:
         docstring). The answers for short texts, which customers repeat call after call, are remembered; the
         list returned is shared and never changed."""
         if len(text) > _REMEMBERED_LENGTH:
-            return self._find(text, asked)
+            if self._last[0] == text and self._last[1] == asked:  # an agent line is read more than once
+                return self._last[2]
+            found = self._find(text, asked)
+            self._last = (text, asked, found)
+            return found
         found = self._found.get((text, asked))
         if found is None:
             if len(self._found) >= _CACHE_LIMIT:
@@ -158,12 +163,14 @@ class ModelCatalog:
             mentions.append(ModelMention(self.models[alias.index], starts[start], ends[last]))
         return mentions
 
-    def car_words(self, words: frozenset[str]) -> set[str]:
+    def car_words(self, text: Text) -> frozenset[str]:
         """The words of a message (as `phrasebook.Text` keys them) that are words of some alias, read in any
         script: "క్రెటా" is one, as "क्रेटा" is."""
-        found = set(self.vocabulary.intersection(words))
-        found.update(w for w in words if w not in found and not w.isascii() and normalise(w) in self.vocabulary)
-        return found
+        found = self.vocabulary.intersection(text.keys)
+        if text.low.isascii():
+            return found
+        vocabulary = self.vocabulary
+        return found.union(w for w in text.keys if not w.isascii() and normalise(w) in vocabulary)
 
     def make_spans(self, text: str) -> list[tuple[int, int]]:
         """Where a make is named in `text` ("Which Mahindra are you interested in?"), as char offsets."""
