@@ -30,6 +30,8 @@ from analysis.spoken import word_set
 _SHORT_ANSWER_WORDS = 4
 _MAX_SPAN = 12  # words one alias may stretch over in speech: "x u v seven double zero"
 _CACHE_LIMIT = 100_000
+# A text as read: its words' keys, the aliases found (first word, last word, key, alias), word offsets.
+_Reading = tuple[list[str], list[tuple[int, int, str, Alias]], list[int], list[int]]
 _REMEMBERED_LENGTH = 48  # texts up to this long are remembered with the models they name
 # An everyday-word alias right after one of these is the everyday word: "in the city", "a class".
 _NOT_AFTER = word_set("the a an in at of to this that from into")
@@ -89,6 +91,7 @@ class ModelCatalog:
         self._keys: dict[str, str] = {}
         self._found: dict[tuple[str, bool], list[ModelMention]] = {}
         self._last: tuple[str, bool, list[ModelMention]] = ("", False, [])
+        self._reading: tuple[str, _Reading] = ("", ([], [], [], []))
         # Messages are tokenised as written (`phrasebook.Text`), not read as the matcher reads them: their
         # keys meet the aliases' words as written too ("ஸ்விஃப்ட்", not its Devanagari reading).
         written = (Text(alias.text).keys for alias in document.aliases if not alias.text.isascii())
@@ -123,20 +126,30 @@ class ModelCatalog:
             found = self._found[text, asked] = self._find(text, asked)
         return found
 
-    def _find(self, text: str, asked: bool) -> list[ModelMention]:
+    def _read(self, text: str) -> _Reading:
+        """(the words' keys, the aliases found, the words' start and end offsets) of a text; the last text read
+        is remembered, since an agent line is looked at for makes and for models."""
+        if self._reading[0] == text:
+            return self._reading[1]
         known = self._keys
         keys = [known.get(word) or self._word_key(word) for word in TOKEN.findall(text)]
+        starts: list[int] = []
+        ends: list[int] = []
         spoken = not SPOKEN.isdisjoint(keys)
         if spoken:
             starts, ends = spans(text)
             read_spoken(keys, starts, ends)
-        if self._prefixes.isdisjoint(keys):  # no word can start a car's name (most messages): done
-            return []
-        hits = self._scan(keys)
+        hits = [] if self._prefixes.isdisjoint(keys) else self._scan(keys)  # most messages name no car
+        if hits and not spoken:
+            starts, ends = spans(text)
+        reading = (keys, hits, starts, ends)
+        self._reading = (text, reading)
+        return reading
+
+    def _find(self, text: str, asked: bool) -> list[ModelMention]:
+        keys, hits, starts, ends = self._read(text)
         if not hits:
             return []
-        if not spoken:
-            starts, ends = spans(text)
         makes_named = {alias.index for _, _, _, alias in hits if alias.kind == MAKE}
         mentions = []
         make_before: tuple[int, int, int] | None = None  # (make index, first word, last word)
@@ -174,14 +187,8 @@ class ModelCatalog:
 
     def make_spans(self, text: str) -> list[tuple[int, int]]:
         """Where a make is named in `text` ("Which Mahindra are you interested in?"), as char offsets."""
-        keys = [self._keys.get(word) or self._word_key(word) for word in TOKEN.findall(text)]
-        if self._prefixes.isdisjoint(keys):
-            return []
-        hits = [(first, last) for first, last, _, alias in self._scan(keys) if alias.kind == MAKE]
-        if not hits:
-            return []
-        starts, ends = spans(text)
-        return [(starts[first], ends[last]) for first, last in hits]
+        _, hits, starts, ends = self._read(text)
+        return [(starts[first], ends[last]) for first, last, _, alias in hits if alias.kind == MAKE]
 
     def match(self, text: str) -> str | None:
         """The canonical "Make Model" of the LAST model mentioned in text, else None."""
