@@ -328,6 +328,15 @@ NAMES = [
     ("naa peru ravi maa ooru guntur", "Ravi"),
     ("hu ketan surat thi", "Ketan"),
     ("j kumar", "J Kumar"),
+    # Honorifics after a bare name, in every script.
+    ("રવિ ભાઈ", "રવિ"),
+    ("હેતલ બેન", "હેતલ"),
+    ("रवि भाई", "रवि"),
+    ("रवि साहब", "रवि"),
+    ("ravi anna", "Ravi"),
+    ("ravi avre", "Ravi"),
+    ("ravi paaji", "Ravi"),
+    ("ਰਵੀ ਪਾਜੀ", "ਰਵੀ"),
     ("naan r karthik", "R Karthik"),
 ]
 # Yes to a read-back, in every language, including the sounds and "that one".
