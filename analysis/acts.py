@@ -6,12 +6,15 @@ or closes the call.
   it ("sorry, I didn't catch your email"). One message asking two fields asks both.
 - A question about the car that says "name" ("may I know the variant name?") asks for the model, and a
   question about the car the customer has now ("which car do you drive?") asks for nothing; neither does
-  a field the agent thanks for ("thanks for sharing your name").
+  the name of something else ("the name of your city", the agent's own "mera naam Priya hai"), nor a field
+  the agent thanks for or says what it will do with ("thanks for sharing your name", "we will send the
+  brochure to your email"). A make stands for its cars ("Which Mahindra are you interested in?").
 - A question offering models to choose from ("We have the Punch, Nexon and Harrier. Which one would you
-  like?") asks for the model again.
+  like?", "Is it the Creta or the Seltos?") asks for the model again.
 - A re-ask that names no field ("sorry, could you repeat that?") asks again for the field asked last.
-- A read-back states a value and seeks confirmation ("just to confirm, your name is Vivek, right?"). It is
-  never an ask for the field it reads back; it only offers a spelling the customer may affirm.
+- A read-back states a value and seeks confirmation ("just to confirm, your name is Vivek, right?", "aapka
+  naam Vivek hai?", "Creta thaane?"). It is never an ask for the field it reads back; it only offers a
+  spelling the customer may affirm.
 - Confusion counts agent messages saying they did not understand or asking again; an apology ("sorry to
   hear that", "sorry to disturb you") is not confusion.
 - A closing line ("I will call you at a better time, thank you") asks for nothing and re-asks nothing.
@@ -79,6 +82,8 @@ class AgentActs:
         closing = sentences.holding(book.closing.spans(text))
         confused = self._confused(text, sentences, closing)
         readback = self._readback(text, raw, last_asked) if book.readback.search(text) else {}
+        if not readback:
+            readback = self._name_readback(text)
         asks, owned_question = self._asks(text, sentences, closing, confused, exclude=readback)
         if not asks and confused and not closing and not readback and last_asked is not None:
             asks = (last_asked,)
@@ -119,6 +124,14 @@ class AgentActs:
         if not named and "?" not in text.low:
             return (), False
         hits = [(f, span, words is book.car_word) for f, words in named for span in words.spans(text)]
+        if (
+            MODEL not in exclude
+            and not any(f == MODEL for f, _, _ in hits)
+            and self._catalog.car_words(text)
+            and book.choice.gate(text)
+        ):
+            # A make stands for its cars as "car" does: "Which Mahindra are you interested in?"
+            hits += [(MODEL, span, True) for span in self._catalog.make_spans(text.low)]
         if MODEL not in exclude and not any(f == MODEL for f, _, _ in hits):
             hits += self._offered_models(text, sentences, closing, confused)
         hits = [hit for hit in hits if sentences.of(hit[1][0]) not in closing]
@@ -126,13 +139,16 @@ class AgentActs:
             return (), False
         # A "name" inside a question about the car's name asks for the model; a car word inside a question
         # about the car the customer has now, or a field the agent thanks for, asks for nothing.
-        car_names = book.model_question.spans(text) if any(f == NAME for f, _, _ in hits) else []
+        # "the name of your city", "dealer ka naam": a name that is nobody's to give asks for nothing.
+        car_names, other_names = [], []
+        if any(f == NAME for f, _, _ in hits):
+            car_names, other_names = book.model_question.spans(text), book.other_name.spans(text)
         owned_question = book.owned_question.spans(text) if any(f == MODEL for f, _, _ in hits) else []
         received = book.received.spans(text)  # "thanks for sharing your name": that field is not asked
         hits = [
             (f, span, needs_choice)
             for f, span, needs_choice in hits
-            if not (f == NAME and _inside(span, car_names))
+            if not (f == NAME and (_inside(span, car_names) or _inside(span, other_names)))
             and not (f == MODEL and _inside(span, owned_question))
             and not _inside(span, received)
         ]
@@ -159,7 +175,7 @@ class AgentActs:
         if "?" not in text.low and not self._book.question.gate(text):
             return []
         # The agent spells the cars it offers: without two car words, or one and an "or", none are offered.
-        car_words = len(self._catalog.vocabulary.intersection(text.keys))
+        car_words = len(self._catalog.car_words(text))
         if car_words == 0 or (car_words == 1 and self._book.alternative.search(text) is None):
             return []
         offered = {mention.canonical for mention in self._catalog.find(text.low)}
@@ -173,6 +189,15 @@ class AgentActs:
         start = sentences.starts[asking[-1]]
         return [(MODEL, (start, start), False)]
 
+    def _name_readback(self, text: Text) -> dict[Field, str]:
+        """A question stating the name ("aapka naam Vivek hai?", "mee peru Vivek aa?"): the name is the words
+        between "naam" and the question's end; "naam kya hai?" states none and asks for it."""
+        for match in self._book.name_readback.finditer(text):
+            name = self._names.clean(match.group().split(maxsplit=1)[-1])
+            if name:
+                return {NAME: name}
+        return {}
+
     def _readback(self, text: Text, raw: str, last_asked: Field | None) -> dict[Field, str]:
         book = self._book
         values: dict[Field, str] = {}
@@ -180,15 +205,17 @@ class AgentActs:
         email = address[-1] if address else extract_email(raw) if book.email_question.gate(text) else None
         if email:
             values[EMAIL] = email
-        fallback = last_asked == NAME and not values and not book.name_question.gate(text)
+        fallback = last_asked == NAME and not values
         name = self._names.readback_name(text, raw, fallback)
         if name:
             values[NAME] = name
-        if not values and not self._catalog.vocabulary.isdisjoint(text.keys):
-            # A model read-back only offers the catalog's own spelling, which the agent spells right.
-            model = self._catalog.match(raw)
-            if model:
-                values[MODEL] = model
+        if not values and self._catalog.car_words(text):
+            # A model read-back only offers the catalog's own spelling, which the agent spells right. Cars joined
+            # by "or" are a choice ("Is it the Creta or the Seltos?", `_offered_models`), not a read-back.
+            mentions = self._catalog.find(text.low)
+            choice = len({m.canonical for m in mentions}) > 1 and self._book.alternative.search(text) is not None
+            if mentions and not choice:
+                values[MODEL] = mentions[-1].canonical
         return values
 
 

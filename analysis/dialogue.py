@@ -131,7 +131,7 @@ class DialogueReader:
                 state.values[NAME] = name
                 state.names_heard |= name_words(name)
                 name_confirmed = False
-            model = self.model_of_interest(turn.text, focus_owned, owned)
+            model = self.model_of_interest(turn.text, focus_owned, owned, asked=MODEL in focus_asks)
             if model:
                 state.values[MODEL] = model
             elif state.values[MODEL] in owned:  # "Creta" earlier, then "I already have a Creta"
@@ -141,14 +141,15 @@ class DialogueReader:
                 state.values[EMAIL] = email
         return state
 
-    def model_of_interest(self, raw: str, owned_focus: bool, owned_models: set[str]) -> str | None:
+    def model_of_interest(self, raw: str, owned_focus: bool, owned_models: set[str], asked: bool = False) -> str | None:
         """The last model the customer names that is neither one they own nor one they turn down. In reply to
         a question about the car they have now, a model counts only with a word of wanting ("chahiye"). A
-        model once said to be owned stays owned for the call; `owned_models` collects them."""
+        model once said to be owned stays owned for the call; `owned_models` collects them. `asked`: the
+        message replies to a question for the model ("i twenty" and "punch" are the cars there)."""
         book = self._book
         chosen = None
         previous_end = 0
-        for mention in self._catalog.find(raw):
+        for mention in self._catalog.find(raw, asked):
             before = fold(raw[max(previous_end, mention.start - _LOOK_BACK) : mention.start].lower())
             breaks = list(_CLAUSE_BREAK.finditer(before))
             if breaks:
@@ -156,7 +157,9 @@ class DialogueReader:
             after = fold(raw[mention.end : mention.end + _LOOK_AHEAD].lower())
             previous_end = mention.end
             owned = book.owned_before.ends(before) or book.owned_after.starts(after)
-            refused = not owned and (book.refused_before.ends(before) or book.refused_after.starts(after))
+            # "Creta nahi" turns the Creta down; in "Seltos, not Creta" the "not" belongs to the next clause.
+            same_clause = _CLAUSE_BREAK.split(after, maxsplit=1)[0]
+            refused = not owned and (book.refused_before.ends(before) or book.refused_after.starts(same_clause))
             if not (owned or refused) and (owned_focus or mention.canonical in owned_models):
                 # Asked about the car they have now, or naming one they own: only a word of wanting makes it
                 # the car of interest ("Seltos chahiye").

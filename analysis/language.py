@@ -38,6 +38,10 @@ from analysis.spoken import word_set
 LANGUAGES = ("english", "hindi", "tamil", "telugu", "kannada", "gujarati", "punjabi")
 
 _BORROWED_WEIGHT = 0.5
+_REMEMBERED_LENGTH = 48  # customer messages up to this long are remembered with their signals
+_REMEMBERED = 65_536
+# (languages of the fixed phrases found, (word, ((language, weight), ...)) for each word that scores)
+_Signals = tuple[tuple[int, ...], tuple[tuple[str, tuple[tuple[int, float], ...]], ...]]
 _PHRASE_BONUS = 1.0
 
 # Words of spoken or written email addresses and URLs, in Latin and Devanagari.
@@ -102,16 +106,42 @@ class LanguageDetector:
         }
         self._phrase_scores = {pair: LANGUAGES.index(language) for pair, language in book.signature.items()}
         self._phrase_starts = frozenset(first for first, _ in book.signature)
+        self._remembered: dict[str, _Signals] = {}
 
     def scores(self, text: str, ignore: Callable[[str], bool] | None = None) -> dict[str, float]:
         """Per-word language signal of one customer message. `ignore(word)` returns True for words that carry
         no signal (names, car names); email/URL words and digits are ignored here."""
         scores = [0.0] * len(LANGUAGES)
+        bonuses, scoring = self._signals(text)
+        for language in bonuses:
+            scores[language] += _PHRASE_BONUS
+        for word, weights in scoring:
+            if ignore is not None and ignore(word):
+                continue
+            for language, weight in weights:
+                scores[language] += weight
+        return dict(zip(LANGUAGES, scores, strict=True))
+
+    def _signals(self, text: str) -> _Signals:
+        """(the languages of the fixed phrases in the text, the words that score with their weights), before
+        any word is ignored. Short replies come back call after call, so theirs are remembered."""
+        if len(text) > _REMEMBERED_LENGTH:
+            return self._read(text)
+        found = self._remembered.get(text)
+        if found is None:
+            if len(self._remembered) >= _REMEMBERED:
+                self._remembered.clear()
+            found = self._remembered[text] = self._read(text)
+        return found
+
+    def _read(self, text: str) -> _Signals:
         if "@" in text or "." in text or "/" in text:
             text = _without_addresses(text)
         words = _WORD.findall(text.lower())
         last = len(words) - 1
         word_scores, phrase_starts = self._word_scores, self._phrase_starts
+        bonuses: list[int] = []
+        scoring: list[tuple[str, tuple[tuple[int, float], ...]]] = []
         for position, word in enumerate(words):
             previous = words[position - 1] if position else ""
             weights = word_scores.get(word)
@@ -127,14 +157,11 @@ class LanguageDetector:
             if word in phrase_starts and position < last:
                 phrase_language = self._phrase_scores.get((word, words[position + 1]))
                 if phrase_language is not None:
-                    scores[phrase_language] += _PHRASE_BONUS
+                    bonuses.append(phrase_language)
             if (previous, word) in _EMAIL_PAIRS:
                 continue
-            if ignore is not None and ignore(word):
-                continue
-            for language, weight in weights:
-                scores[language] += weight
-        return dict(zip(LANGUAGES, scores, strict=True))
+            scoring.append((word, weights))
+        return tuple(bonuses), tuple(scoring)
 
     def detect(
         self, customer_texts: Sequence[str], default: str = "hindi", ignore: Callable[[str], bool] | None = None

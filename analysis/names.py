@@ -9,8 +9,10 @@ A name comes from a customer message in one of three ways:
   customer's very first words;
 - a bare reply ("Rahul Sharma", "haan ji, Amit") only in reply to a name question or read-back.
 Acknowledgements ("ಸರಿ", "ठीक है", "சரிங்க", "ok go ahead") and non-answers ("pata nahi") are never a name.
-Fillers around the name are dropped, the name ends at the first word that is never a name (`not_name`),
-spelled letters are joined ("r a h u l" -> "Rahul"), and Latin names are title-cased.
+Fillers around the name are dropped, the name ends at the first word that is never a name (`not_name`, the
+everyday `words` of every language, places, and sounds such as "hmm" or "ம்"), a place is dropped with the
+word that marks it ("pune se", "from pune"), spelled letters are joined ("r a h u l" -> "Rahul"), and Latin
+names are title-cased.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 
 from analysis.phrasebook import Phrasebook, PhraseSet, Text
-from analysis.phrasebook.text import LETTER
+from analysis.phrasebook.text import LETTER, STRIP_NUKTAS
 
 _MAX_WORDS = 4
 _MAX_BARE_WORDS = 3  # a bare reply longer than this is a sentence, not a name
@@ -38,6 +40,16 @@ _CAPITALISED_RUN = re.compile(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _SPELLED = re.compile(r"^(?:[a-z][.-]){2,}[a-z]\.?$")
 _INITIAL = re.compile(r"(?<![\w])([a-z])\.(?=\s)")
 _NAME_WORD = re.compile(f"[{LETTER}]+(?:['.-][{LETTER}]+)*\\.?")
+_DIGIT = re.compile(r"\d")
+_WORD_CACHE = 65_536
+_SUFFIX_LENGTH = 3  # "-a", "-ji", "-ai", "-la": endings ASR joins to a name with a hyphen
+_REMEMBERED_LENGTH = 48  # replies up to this long are remembered with their answers
+_LATIN_SOUND = re.compile(r"[b-df-hj-np-tv-xz]{2,}")  # no vowel: "hmm", "mhm", "mm"
+_INDIC = range(0x0900, 0x0D80)  # the blocks of the Indian scripts, each laid out alike (128 code points)
+_VIRAMA, _NUKTA = 0x4D, 0x3C  # offsets in a block
+_VOWELS = range(0x05, 0x15)  # independent vowel letters ("आ", "ஆ", "ఆ")
+_CONSONANTS = range(0x15, 0x3A)
+_LONE_VOWEL_MARKS = (0x01, 0x03)  # candrabindu, visarga: "आँ"
 
 IsVehicle = Callable[[str], bool]
 
@@ -48,14 +60,32 @@ class NameReader:
     def __init__(self, book: Phrasebook, is_vehicle: IsVehicle) -> None:
         self._book = book
         self._is_vehicle = is_vehicle
-        # English words are never a name either ("the network is very poor here" names nobody).
-        self._not_name = book.not_name | book.words.get("english", frozenset()) | book.borrowed
+        # The everyday words of every language are never a name either ("the network is very poor here",
+        # "kavali", "cheppanu" name nobody).
+        never = frozenset().union(
+            book.not_name, book.borrowed, book.place, book.place_before, book.place_after, *book.words.values()
+        )
+        self._not_name = frozenset(word.translate(STRIP_NUKTAS) for word in never)  # "बिज़ी" is "बिजी"
+        self._never: dict[str, bool] = {}  # word -> never a name, remembered (up to _WORD_CACHE words)
+        self._answers: dict[tuple[str, bool, bool], str | None] = {}  # short reply -> name
         self._leading = book.leading_filler
         self._trailing = book.trailing_filler
 
     def customer_name(self, text: Text, expected: bool, first_words: bool) -> str | None:
         """The name this customer message gives, if any (module docstring). `expected`: the agent just asked
-        for the name or read one back; `first_words`: this is the customer's first message."""
+        for the name or read one back; `first_words`: this is the customer's first message. The answers for
+        short replies ("haan ji", "yes speaking"), which come back call after call, are remembered."""
+        if len(text.low) > _REMEMBERED_LENGTH:
+            return self._customer_name(text, expected, first_words)
+        key = (text.low, expected, first_words)
+        if key in self._answers:
+            return self._answers[key]
+        if len(self._answers) >= _WORD_CACHE:
+            self._answers.clear()
+        name = self._answers[key] = self._customer_name(text, expected, first_words)
+        return name
+
+    def _customer_name(self, text: Text, expected: bool, first_words: bool) -> str | None:
         book = self._book
         tries: list[tuple[PhraseSet, bool]] = [(book.name_intro, True), (book.name_outro, False)]
         # A non-answer ("I can't hear you", "pata nahi") holds no weak statement or bare name.
@@ -83,7 +113,10 @@ class NameReader:
                 return name
         if fallback:
             for run in reversed(_CAPITALISED_RUN.findall(raw)):
-                name = self.clean(run.lower())
+                words = run.lower().split()
+                while words and self._never_a_name(words[0]):  # "Noted Vivek Sharma": a sentence's first word
+                    words.pop(0)
+                name = self.clean(" ".join(words))
                 if name:
                     return name
         return None
@@ -91,7 +124,7 @@ class NameReader:
     def clean(self, fragment: str) -> str | None:
         """The name at the start of `fragment` (lower case): leading fillers dropped, cut at the first word
         that is never a name, spelled letters joined; None when nothing name-like is left."""
-        words = _words(fragment)
+        words = self._without_places(_words(fragment))
         while words and words[0] in self._leading:
             words.pop(0)
         name: list[str] = []
@@ -104,7 +137,7 @@ class NameReader:
     def _name_before(self, fragment: str) -> str | None:
         """The name at the end of `fragment`: "haan ji main Rahul Sharma" (before "bol raha hoon")."""
         name: list[str] = []
-        for word in reversed(_words(fragment)):
+        for word in reversed(self._without_places(_words(fragment))):
             if self._never_a_name(word) or len(name) == _MAX_WORDS:
                 break
             name.insert(0, word)
@@ -118,7 +151,7 @@ class NameReader:
         # "சரிங்க, முத்து": an acknowledgement is a clause of its own.
         low = book.acknowledgement.masked(text).low
         for clause in _BARE_BREAK.split(_INITIAL.sub(r"\1", low)):
-            words = _words(clause)
+            words = self._without_places(_words(clause))
             while words and words[0] in self._leading:
                 words.pop(0)
             while words and words[-1] in self._trailing:
@@ -130,12 +163,49 @@ class NameReader:
             return self._finish(words)
         return None
 
+    def _without_places(self, words: list[str]) -> list[str]:
+        """The words without the places they name: a place before a postposition ("pune se", "chennai la
+        irundhu", "mysuru inda") and everything from a preposition on ("from pune"). "main pune se hoon" names
+        nobody; "rahul from pune" and "main delhi se ravi" name Rahul and Ravi. A word that is never a name
+        and no known place keeps its postposition: "baad mein" is a time, not a place."""
+        book = self._book
+        after, before, places = book.place_after, book.place_before, book.place
+        if after.isdisjoint(words) and before.isdisjoint(words):
+            return words
+        kept: list[str] = []
+        marked = False  # the word before was a postposition: "la irundhu" marks one place
+        for word in words:
+            if word in before:
+                break
+            if word in after:
+                if marked:
+                    continue
+                if kept and (kept[-1] in places or not self._never_a_name(kept[-1])):
+                    kept.pop()
+                    marked = True
+                    continue
+            marked = False
+            kept.append(word)
+        return kept
+
     def _never_a_name(self, word: str) -> bool:
-        return word.rstrip(".") in self._not_name or any(ch.isdigit() for ch in word)
+        never = self._never.get(word)
+        if never is None:
+            if len(self._never) >= _WORD_CACHE:
+                self._never.clear()
+            never = (
+                word.rstrip(".").translate(STRIP_NUKTAS) in self._not_name
+                or _DIGIT.search(word) is not None
+                or is_sound(word)
+            )
+            self._never[word] = never
+        return never
 
     def _finish(self, words: list[str]) -> str | None:
         words = [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]  # "mohit mohit"
         if not words or len(words) > _MAX_WORDS or any(len(w) > _MAX_WORD_LENGTH for w in words):
+            return None
+        if all(len(word.rstrip(".")) == 1 for word in words):  # initials alone ("hu j", "r k") name nobody
             return None
         name = " ".join(w.title() if w.isascii() else w for w in words)
         return None if self._is_vehicle(name) else name
@@ -159,7 +229,16 @@ def _before(phrases: PhraseSet, text: Text) -> Iterator[str]:
 
 def _words(fragment: str) -> list[str]:
     fragment = _INITIAL.sub(r"\1", fragment)
-    return _join_spelled([m.group() for m in _NAME_WORD.finditer(fragment)])
+    return _join_spelled([piece for m in _NAME_WORD.finditer(fragment) for piece in _unhyphenated(m.group())])
+
+
+def _unhyphenated(word: str) -> list[str]:
+    """ "vivek-a" (a Tamil question suffix), "rahul-ji", "manager-ai": a hyphen before a short ending splits
+    it off; "r-a-h-u-l" is a spelled word and stays whole."""
+    if "-" not in word or _SPELLED.match(word):
+        return [word]
+    head, _, tail = word.partition("-")
+    return [head, tail] if len(tail) <= _SUFFIX_LENGTH else [word]
 
 
 def _join_spelled(words: list[str]) -> list[str]:
@@ -175,6 +254,31 @@ def _join_spelled(words: list[str]) -> list[str]:
         if word:
             out.append(re.sub(r"[.-]", "", word) if _SPELLED.match(word) else word)
     return out
+
+
+def is_sound(word: str) -> bool:
+    """A word that only spells a sound, never a name: Latin letters without a vowel ("hmm", "mhm"; an initial
+    is one letter and is read apart), Indian-script letters without a vowel of their own, every consonant
+    silenced by a virama ("ம்", "ம்ம்ம்", "హ్మ్"), or a vowel letter alone ("ஆ", "ఆ", "ಓ")."""
+    if word.isascii():
+        return _LATIN_SOUND.fullmatch(word) is not None
+    vowels = voiced = 0
+    for i, char in enumerate(word):
+        code = ord(char)
+        if code not in _INDIC:
+            return False
+        offset = code & 0x7F
+        if offset in _VOWELS:
+            vowels += 1
+        elif offset in _CONSONANTS:
+            following = word[i + 1 : i + 3]
+            if following[:1] and ord(following[0]) & 0x7F == _NUKTA:
+                following = following[1:]
+            if not (following and ord(following[0]) & 0x7F == _VIRAMA):
+                voiced += 1
+        elif vowels and offset not in _LONE_VOWEL_MARKS:
+            return False
+    return voiced == 0 and (vowels == 0 or (vowels == 1 and len(word) <= 2))
 
 
 def name_words(name: str) -> set[str]:

@@ -8,6 +8,7 @@ from bisect import bisect_right
 from itertools import islice
 
 from analysis.phrasebook import Phrasebook, Text
+from analysis.phrasebook.text import TOKEN
 
 _CLAUSE = re.compile(r"[^,.;!?।॥\n]+")
 _NEGATION_REACH = 5  # words on either side of a request that can turn it around
@@ -21,8 +22,12 @@ def asks_for_person(text: Text, book: Phrasebook) -> bool:
     baat nahi karni", "dealer kitta pesa vendam"). The request's own words do not count as its negation:
     "not a machine" and "robot se baat nahi" are requests."""
     clauses: list[tuple[int, int]] = []
+    requests = book.person_request
+    if not requests.gate(text):
+        return False
+    text = _without_particles(text, book.particle)  # "dealer se hi baat karni hai" asks as "dealer se baat"
     low = text.low
-    for match in islice(book.person_request.finditer(text), _MAX_REQUESTS):
+    for match in islice(requests.finditer(text), _MAX_REQUESTS):
         if not clauses:
             clauses = [clause.span() for clause in _CLAUSE.finditer(low)]
         start, end = match.span()
@@ -32,6 +37,13 @@ def asks_for_person(text: Text, book: Phrasebook) -> bool:
         if before not in book.negation and after not in book.negation_after:
             return True
     return False
+
+
+def _without_particles(text: Text, particles: frozenset[str]) -> Text:
+    """The text with its emphatic particles ("hi", "ही", "j", "ਵੀ") blanked out, offsets kept."""
+    if particles.isdisjoint(text.keys):
+        return text
+    return Text(TOKEN.sub(lambda word: " " * len(word[0]) if word[0] in particles else word[0], text.low))
 
 
 def affirms(text: Text, book: Phrasebook) -> bool:

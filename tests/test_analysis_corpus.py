@@ -5,9 +5,11 @@ analyzer ignores unknown keys).
   transcripts/seed/ and are checked whole in test_analysis_seed.py.
 - tests/corpus/dev/<category>/*.json: the development corpus, written from the spec alone by someone who had
   not seen the analyser (format: tests/corpus/README.md). A failure names its category in the test id.
+- tests/corpus/dev2/<category>/*.json: a second development batch (ids prefixed d2-), written the same way by
+  another person, in the same categories.
 
-At the end of the module a table is printed: per category, the cases and how many of their name, model,
-email, language, routing reason and drop-off values are right.
+At the end of the module a table is printed: per corpus and category, the cases and how many of their name,
+model, email, language, routing reason and drop-off values are right.
 
 "_expect" keys (all optional except the first seven for a good transcript):
   name, model, email      key_response of each field ("" when not verified)
@@ -35,9 +37,13 @@ from analysis import Analyzer, BadTranscript
 
 HERE = Path(__file__).parent
 HAND_WRITTEN = HERE / "transcripts"
-DEV = HERE / "corpus" / "dev"
-CASES = [("transcripts", path) for path in sorted(HAND_WRITTEN.glob("*.json"))] + [
-    (path.parent.name, path) for path in sorted(DEV.glob("*/*.json"))
+DEVELOPMENT = ("dev", "dev2")  # tests/corpus/<name>/<category>/*.json
+CATEGORIES = {"person_request", "acknowledgement", "ivr_network", "not_attempts", "owned_vs_wanted", "model_names"}
+# (corpus, category, path): the hand-written transcripts are a corpus and a category of their own.
+CASES = [("transcripts", "transcripts", path) for path in sorted(HAND_WRITTEN.glob("*.json"))] + [
+    (corpus, path.parent.name, path)
+    for corpus in DEVELOPMENT
+    for path in sorted((HERE / "corpus" / corpus).glob("*/*.json"))
 ]
 REASONS = {
     "person": "Customer requested to speak with dealer",
@@ -51,8 +57,8 @@ SCORED = ("name", "model", "email", "language", "reason", "dropoff")
 FIELDS = ("name", "model", "email")
 TOP_LEVEL = ("duration", "start_time", "end_time", "call_vendor", "recording_url")
 
-# category -> [cases, values right, values scored], filled in by the tests, printed at the end.
-SCORES: dict[str, Counter[str]] = {}
+# (corpus, category) -> [cases, values right, values scored], filled in by the tests, printed at the end.
+SCORES: dict[tuple[str, str], Counter[str]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +74,18 @@ class _ScoreTable:
             return
         write = terminalreporter.write_line
         write("")
-        write(f"{'category':18} {'cases':>5} {'values right':>14} {'percent':>8}")
+        write(f"{'corpus':12} {'category':18} {'cases':>5} {'values right':>14} {'percent':>8}")
         total: Counter[str] = Counter()
-        for category in sorted(SCORES):
-            total.update(SCORES[category])
-            write(_row(category, SCORES[category]))
-        write(_row("all", total))
+        for corpus in sorted({corpus for corpus, _ in SCORES}):
+            subtotal: Counter[str] = Counter()
+            categories = sorted(category for name, category in SCORES if name == corpus)
+            for category in categories:
+                subtotal.update(SCORES[corpus, category])
+                write(_row(corpus, category, SCORES[corpus, category]))
+            if len(categories) > 1:
+                write(_row(corpus, "all", subtotal))
+            total.update(subtotal)
+        write(_row("all", "", total))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -83,28 +95,27 @@ def score_table(request: pytest.FixtureRequest) -> None:
         manager.register(_ScoreTable(), "analysis-corpus-scores")
 
 
-def _row(category: str, counts: Counter[str]) -> str:
+def _row(corpus: str, category: str, counts: Counter[str]) -> str:
     right, scored = counts["right"], counts["scored"]
     percent = 100.0 * right / scored if scored else 100.0
-    return f"{category:18} {counts['cases']:5} {f'{right}/{scored}':>14} {percent:7.1f}%"
+    return f"{corpus:12} {category:18} {counts['cases']:5} {f'{right}/{scored}':>14} {percent:7.1f}%"
 
 
 def test_the_corpora_are_large_enough() -> None:
-    categories = Counter(category for category, _ in CASES)
-    assert categories["transcripts"] >= 80
-    assert sum(count for category, count in categories.items() if category != "transcripts") >= 150
-    assert set(categories) - {"transcripts"} == {
-        "person_request",
-        "acknowledgement",
-        "ivr_network",
-        "not_attempts",
-        "owned_vs_wanted",
-        "model_names",
-    }
+    cases = Counter(corpus for corpus, _, _ in CASES)
+    assert cases["transcripts"] >= 80
+    for corpus in DEVELOPMENT:
+        assert cases[corpus] >= 150, corpus
+        assert {category for name, category, _ in CASES if name == corpus} == CATEGORIES, corpus
+    # Every call id is unique across the corpora.
+    stems = [path.stem for _, _, path in CASES]
+    assert len(stems) == len(set(stems))
 
 
-@pytest.mark.parametrize(("category", "path"), CASES, ids=[f"{category}/{path.stem}" for category, path in CASES])
-def test_transcript(category: str, path: Path, analyzer: Analyzer) -> None:
+@pytest.mark.parametrize(
+    ("corpus", "category", "path"), CASES, ids=[f"{category}/{path.stem}" for _, category, path in CASES]
+)
+def test_transcript(corpus: str, category: str, path: Path, analyzer: Analyzer) -> None:
     doc = orjson.loads(path.read_bytes())
     # A file that is not an object keeps its expectations in its first element.
     notes = doc["_expect"] if isinstance(doc, dict) else doc[0]["_expect"]
@@ -117,7 +128,7 @@ def test_transcript(category: str, path: Path, analyzer: Analyzer) -> None:
     assert set(REQUIRED) <= set(expect), f"{path.name}: _expect lacks {set(REQUIRED) - set(expect)}"
     result = analyzer.analyze(doc)
     got = observed(result.payload, result.timing_estimated, expect)
-    counts = SCORES.setdefault(category, Counter())
+    counts = SCORES.setdefault((corpus, category), Counter())
     counts["cases"] += 1
     counts["scored"] += len(SCORED)
     counts["right"] += sum(got[key] == expect[key] for key in SCORED)

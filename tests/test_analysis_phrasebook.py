@@ -164,3 +164,17 @@ def test_every_shipped_phrase_group_compiles() -> None:
         phrases = getattr(book, name)
         if isinstance(phrases, PhraseSet):
             phrases.compile_all()
+
+
+def test_a_glued_position_gates_on_its_words_and_short_texts_are_remembered() -> None:
+    # "{your ,the ,}{dealer,agent}" says "your dealer": the position gates on the nouns, however many ways
+    # it can be said, so a phrase never gates on a common word ("me", "on") for want of counting them.
+    phrase = parse("{can,could} {your ,the ,a ,some ,}{dealer,agent,manager,senior,supervisor,human} call me")
+    assert phrase.gate == frozenset({"dealer", "agent", "manager", "senior", "supervisor", "human"})
+    # Pieces glued without a space are one word: "{matlad,maatlad}{ali,aali}" gates on "matladali"...
+    glued = parse("dealer tho {matlad,maatlad}{ali,aali}").gates[-1]
+    assert glued == {"matladali", "maatladali", "matladaali", "maatladaali"}
+    phrases = PhraseSet(["dealer se baat"])
+    first = phrases.spans(Text("haan dealer se baat karao"))
+    assert first == phrases.spans(Text("haan dealer se baat karao")) == [(5, 19)]
+    assert phrases.spans(Text("dealer se baat " + "karao " * 20)) == [(0, 14)]

@@ -11,7 +11,10 @@ agent messages (`acts.py`)
   apology                 apologies that are not confusion ("sorry to hear that", "sorry to disturb")
   readback                the agent states a value and seeks confirmation ("just to confirm", "sahi hai?")
   readback_name           what precedes the name in a read-back ("your name is", "am I speaking with")
-  received                the agent thanks for a value it has ("thanks for sharing your name"): no ask
+  name_readback           a question stating the name ("aapka naam Vivek hai?"): a read-back of the name only
+  received                the agent thanks for a value it has ("thanks for sharing your name") or says what it
+                          will do with it ("we will send the brochure to your email"): no ask
+  other_name              the name of something else ("the name of your city", "dealer ka naam"): no ask
   nudge                   "are you still there?": keeps the conversation where it was
   closing                 a closing line that asks for nothing ("I will call you at a better time")
   owned_question          a question about the car the customer has now ("which car do you drive?")
@@ -30,6 +33,9 @@ customer messages (`replies.py`, `names.py`, `dialogue.py`)
 words
   not_name                words that are never (part of) a name
   leading_filler, trailing_filler  words around a bare name ("haan ji, Rahul ji")
+  place                   cities and states: never a name
+  particle                emphatic particles a request may hold ("dealer se hi baat", "ડીલર સાથે જ વાત")
+  place_before, place_after        words that mark a place, not a name: "from pune"; "pune se", "chennai la"
   words                   the language's own everyday words, for language detection
   borrowed                English words every Indian language has borrowed: weak evidence for English
   signature               two-word phrases that pick the language out of a group ("mera naam", "naa peru")
@@ -58,7 +64,9 @@ SECTIONS: dict[str, Kind] = {
             "apology",
             "readback",
             "readback_name",
+            "name_readback",
             "received",
+            "other_name",
             "nudge",
             "closing",
             "owned_question",
@@ -80,7 +88,20 @@ SECTIONS: dict[str, Kind] = {
         ),
         Kind.PHRASES,
     ),
-    **dict.fromkeys(("not_name", "leading_filler", "trailing_filler", "words", "borrowed"), Kind.WORDS),
+    **dict.fromkeys(
+        (
+            "not_name",
+            "leading_filler",
+            "trailing_filler",
+            "place",
+            "particle",
+            "place_before",
+            "place_after",
+            "words",
+            "borrowed",
+        ),
+        Kind.WORDS,
+    ),
     "signature": Kind.PAIRS,
 }
 
@@ -99,7 +120,9 @@ class Phrasebook:
     apology: PhraseSet
     readback: PhraseSet
     readback_name: PhraseSet
+    name_readback: PhraseSet
     received: PhraseSet
+    other_name: PhraseSet
     nudge: PhraseSet
     closing: PhraseSet
     owned_question: PhraseSet
@@ -121,6 +144,10 @@ class Phrasebook:
     not_name: frozenset[str]
     leading_filler: frozenset[str]
     trailing_filler: frozenset[str]
+    place: frozenset[str]
+    particle: frozenset[str]
+    place_before: frozenset[str]
+    place_after: frozenset[str]
     borrowed: frozenset[str]
     words: dict[str, frozenset[str]]  # language -> its words
     signature: dict[tuple[str, str], str]  # (first, second) -> language

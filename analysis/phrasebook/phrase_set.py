@@ -5,7 +5,8 @@ three letters of a `*` word). Most messages share no key with the gate, and noth
 Otherwise matching is per word, anchored: the phrases are grouped by the first three letters of the words
 they can start with, and at each word of the message with such a beginning only that group's pattern is
 tried, anchored there. Offsets of matches are offsets into the message's `low` text (and into any fragment
-of it passed in), since the matched `spaced` form has the same length.
+of it passed in), since the matched `spaced` form has the same length. Customers say the same short replies
+call after call, so a set remembers the matches of short texts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from analysis.phrasebook.syntax import Phrase, parse
 from analysis.phrasebook.text import LETTER, STEM, Text
 
 _AFTER = f"(?![{LETTER}])"
+# Short replies ("haan ji", "yes speaking", "ok sir") come back call after call: their matches are
+# remembered, up to _REMEMBERED texts per phrase set (a few hundred bytes each).
+_REMEMBERED_LENGTH = 48
+_REMEMBERED = 8192
 
 
 class PhraseSet:
@@ -39,6 +44,7 @@ class PhraseSet:
         self._sources = {lead: f"(?:{'|'.join(regexes)}){_AFTER}" for lead, regexes in by_lead.items()}
         self._by_lead: dict[str, re.Pattern[str]] = {}
         self._leads = frozenset(self._sources)
+        self._found: dict[str, list[re.Match[str]]] = {}  # short text -> its matches (module docstring)
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
@@ -57,8 +63,20 @@ class PhraseSet:
         return iter(self._matches(text))
 
     def _matches(self, text: Text) -> list[re.Match[str]]:
+        """The matches, left to right, not overlapping. The list may be shared: callers never change it."""
         if not self.gate(text):
             return []
+        low = text.low
+        if len(low) <= _REMEMBERED_LENGTH:
+            found = self._found.get(low)
+            if found is None:
+                if len(self._found) >= _REMEMBERED:
+                    self._found.clear()
+                found = self._found[low] = self._find(text)
+            return found
+        return self._find(text)
+
+    def _find(self, text: Text) -> list[re.Match[str]]:
         starts = text.starts
         leads = self._leads.intersection(starts)
         if not leads:
@@ -114,11 +132,19 @@ class PhraseSet:
         return Text("".join(pieces))
 
     def ends(self, fragment: str) -> bool:
-        """Does a part of a message's `low` text end with one of the phrases (give or take spaces)?"""
+        """Does a part of a message's `low` text end with one of the phrases (give or take spaces)? Every
+        phrase is tried to the end, not only the first that matches at a word: "my wife drives a" ends with
+        "my ... drives a", though "my" alone is a phrase too."""
         text = Text(fragment)
-        found = self._matches(text)
-        end = len(text.spaced.rstrip())
-        return any(len(text.spaced[: match.end()].rstrip()) == end for match in found)
+        if not self.gate(text):
+            return False
+        starts = text.starts
+        spaced = text.spaced.rstrip()
+        return any(
+            self._pattern(lead).fullmatch(spaced, start) is not None
+            for lead in self._leads.intersection(starts)
+            for start in starts[lead]
+        )
 
     def starts(self, fragment: str) -> bool:
         """Does a part of a message's `low` text start with one of the phrases?"""

@@ -33,7 +33,7 @@ _GAP = " *"  # phrases match the message's `spaced` form, where spaces and comma
 # A nukta may follow any letter of its script: "ज़रूर" and "जरूर" are one word.
 _NUKTA_AFTER = {0x900 >> 7: "\u093c?", 0xA00 >> 7: "\u0a3c?", 0xA80 >> 7: "\u0abc?"}
 _WORD_CHARS = re.compile(f"[{LETTER}']+")
-_MAX_GATE_EXPANSIONS = 64
+_MAX_GATE_EXPANSIONS = 1024  # ways one position can be said that are weighed for its gate
 _VIRAMAS = "\u094d\u0a4d\u0acd\u0bcd\u0c4d\u0ccd"
 
 # Words in nearly every message: a gate on them would open for everything.
@@ -113,7 +113,8 @@ def _positions(text: str) -> list[str]:
 def _position_regex(position: str) -> str:
     """One position: words glued to choices ("{a ,an ,}dealer*" is one position), `?` or `...`."""
     if position == ELLIPSIS:
-        return f"(?:[{LETTER}']+ +){{0,{_ELLIPSIS_WORDS}}}"
+        # Each word ends at spaces or right before a question mark ("is it ... ?" reads "is it vivek?").
+        return f"(?:[{LETTER}']+(?: +|(?=\\?))){{0,{_ELLIPSIS_WORDS}}}"
     out: list[str] = []
     for piece in re.split(r"(\{[^{}]*\})", position):
         if piece.startswith("{"):
@@ -194,7 +195,9 @@ def _position_gate(position: str) -> set[str] | None:
     expansions = [""]
     for piece in re.split(r"(\{[^{}]*\})", position):
         options = piece[1:-1].split(",") if piece.startswith("{") else [piece]
-        expansions = [f"{head} {option}" for head in expansions for option in options]
+        # Pieces are glued as written: "{a ,the ,}dealer" says "a dealer" or "the dealer", and
+        # "{matlad,maatlad}{ali,aali}" one word, "matladali".
+        expansions = [head + option for head in expansions for option in options]
         if len(expansions) > _MAX_GATE_EXPANSIONS:
             return None
     picks: set[str] = set()
