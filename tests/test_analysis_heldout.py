@@ -19,7 +19,7 @@ from analysis import Analyzer
 from tests.test_analysis_corpus import SCORED, observed
 
 HELDOUT = Path(__file__).parent / "corpus" / "heldout"
-FLOOR = 0.96  # the issue's goal is 0.97: see the closing note for where it stands
+FLOOR = 0.98  # the issue asks for at least 0.97; 0.986 when this floor was set
 
 
 def test_the_heldout_corpus_scores_at_least_the_floor() -> None:
