@@ -22,7 +22,7 @@ from daemon.brokers.jetstream import ops, streams
 from daemon.brokers.jetstream.consumer import JetStreamConsumer
 from daemon.brokers.jetstream.door import FolderDoor
 from daemon.brokers.jetstream.health import broker_problems
-from daemon.brokers.jetstream.layout import CALL_ID, FILE, NAME, REASON, TIME, Layout, check_queue
+from daemon.brokers.jetstream.layout import CALL_ID, FILE, NAME, ORIGIN, REASON, TIME, Layout, check_queue
 from daemon.brokers.jetstream.link import Link
 from daemon.brokers.jetstream.registry import JetStreamRegistry
 from daemon.clock import SYSTEM_CLOCK, Clock
@@ -76,7 +76,9 @@ class JetStreamBroker(Broker):
 
     # -- producing -------------------------------------------------------------------------------
 
-    def publish(self, queue: str, name: str, body: bytes, *, msg_id: str | None = None) -> Published:
+    def publish(
+        self, queue: str, name: str, body: bytes, *, msg_id: str | None = None, origin: str | None = None
+    ) -> Published:
         """Into the queue, never over a waiting task. A retry of the same bytes within JetStream's
         duplicate window is a no-op (Nats-Msg-Id), even once the first copy has been handled."""
         check_queue(queue, consumed=True)
@@ -86,7 +88,7 @@ class JetStreamBroker(Broker):
         self.ensure()
         layout, link, now = self.layout, self.link, self.clock.now()
         ident = msg_id or f"{queue}.{name}.{hashlib.sha256(body).hexdigest()[:32]}"
-        headers = {NAME: name, TIME: repr(now)}
+        headers = {NAME: name, TIME: repr(now)} | ({ORIGIN: origin} if origin else {})
 
         async def put() -> Published:
             outcome = await ops.publish_named(
@@ -157,7 +159,7 @@ class JetStreamBroker(Broker):
         consumer = JetStreamConsumer(self, queue)
         self._consumers.append(consumer)
         if self.doors and queue not in self._doors:
-            self._doors[queue] = FolderDoor(self, queue)
+            self._doors[queue] = FolderDoor(self, queue, consumer.wakeup)
         return consumer
 
     def door_for(self, queue: str) -> FolderDoor | None:

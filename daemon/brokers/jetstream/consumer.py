@@ -29,7 +29,7 @@ from nats.aio.msg import Msg
 from daemon.broker import Consumer, Envelope, Message, UnavailableError
 from daemon.brokers.jetstream import ops
 from daemon.brokers.jetstream.deferrals import Deferrals
-from daemon.brokers.jetstream.layout import DUE, ENVELOPE, NAME, TIME, name_of
+from daemon.brokers.jetstream.layout import DUE, ENVELOPE, NAME, ORIGIN, TIME, name_of
 from daemon.logs import task as task_extra
 from daemon.redact import redact_urls
 
@@ -162,7 +162,7 @@ class JetStreamConsumer(Consumer):
     def finish(self, message: JetStreamMessage) -> None:
         now = self.broker.clock.now()
         layout, queue = self.layout, self.queue
-        headers = {NAME: message.name, TIME: repr(now)}
+        headers = {NAME: message.name, TIME: repr(now)} | _origin(message)
 
         async def done() -> None:
             await self.link.js.publish(layout.done(queue, message.name), message.body, headers=headers)
@@ -178,6 +178,7 @@ class JetStreamConsumer(Consumer):
         envelope.owner = ""
         now = self.broker.clock.now()
         headers = {NAME: message.name, TIME: repr(now), DUE: repr(until), ENVELOPE: envelope.to_json().decode()}
+        headers |= _origin(message)
         layout, queue, js = self.layout, self.queue, self.link.js
 
         async def defer() -> None:
@@ -263,3 +264,9 @@ class JetStreamConsumer(Consumer):
 
         with contextlib.suppress(UnavailableError):
             self.link.call(stop())
+
+
+def _origin(message: JetStreamMessage) -> dict[str, str]:
+    """A task that came through the folder door keeps its file's identity into DONE (see door.py)."""
+    origin = (message.raw.headers or {}).get(ORIGIN)
+    return {ORIGIN: origin} if origin else {}

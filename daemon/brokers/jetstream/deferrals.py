@@ -24,7 +24,7 @@ from nats.js.api import DeliverPolicy
 
 from daemon.broker import Published
 from daemon.brokers.jetstream import ops
-from daemon.brokers.jetstream.layout import DUE, ENVELOPE, NAME, TIME, Layout, name_of
+from daemon.brokers.jetstream.layout import DUE, ENVELOPE, NAME, ORIGIN, TIME, Layout, name_of
 from daemon.brokers.jetstream.link import Link
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,8 @@ class Deferrals:
             return False  # another host promoted it, or it was removed
         name = stored.headers.get(NAME) or name_of(stored.subject)
         headers = {NAME: name, TIME: repr(now), ENVELOPE: stored.headers.get(ENVELOPE, "{}")}
+        if ORIGIN in stored.headers:
+            headers[ORIGIN] = stored.headers[ORIGIN]
         _, _, outcome = await ops.keep_unique(
             js,
             layout.work_stream(queue),

@@ -111,9 +111,12 @@ class Link:
 
     @staticmethod
     async def _first_connect(options: dict[str, Any]) -> Client:
+        # nats-py drops a server from its pool after max_reconnect_attempts failures (0 would mean
+        # never): 1 tries each configured server twice, 0.2 s apart, then gives up.
         nc = Client()
-        await nc.connect(**{**options, "max_reconnect_attempts": 0})
+        await nc.connect(**{**options, "max_reconnect_attempts": 1, "reconnect_time_wait": 0.2})
         nc.options["max_reconnect_attempts"] = options["max_reconnect_attempts"]
+        nc.options["reconnect_time_wait"] = options["reconnect_time_wait"]
         return nc
 
     async def _on_error(self, exc: Exception) -> None:

@@ -17,6 +17,7 @@ import nats.js.errors
 
 from daemon.broker import Entry, QueueSummary, Registry, State, parse_reason
 from daemon.brokers.jetstream import ops
+from daemon.brokers.jetstream.door import waiting_files
 from daemon.brokers.jetstream.layout import CALL_ID, CONSUMED, DUE, FILE, QUEUES, REASON, check_queue, name_of
 from daemon.brokers.jetstream.link import Link
 
@@ -175,9 +176,14 @@ class JetStreamRegistry(Registry):
                 deferred = await ops.count(js, layout.deferred_stream, layout.deferred(queue))
                 break
         done = await ops.count(js, layout.done_stream, layout.done(queue))
+        # Files dropped into this host's folder wait too, until a stage's door takes them in.
+        dropped, refused = waiting_files(self._broker.cfg.data_dir, queue, self._broker.cfg.max_task_bytes)
+        if dropped:
+            oldest = min([*dropped, *([oldest] if oldest is not None else [])])
         return QueueSummary(
-            waiting=waiting,
+            waiting=waiting + len(dropped),
             oldest_waiting=oldest,
+            stray=tuple(f"{r.name} {r.why}" for r in refused),
             active=active,
             deferred=deferred,
             next_due=next_due,
