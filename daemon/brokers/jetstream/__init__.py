@@ -14,14 +14,16 @@ import hashlib
 import logging
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from daemon.broker import Broker, Entry, Published, QueueName, State, call_id_of
 from daemon.brokers.jetstream import ops, streams
 from daemon.brokers.jetstream.consumer import JetStreamConsumer
 from daemon.brokers.jetstream.door import FolderDoor
-from daemon.brokers.jetstream.health import broker_problems
+from daemon.brokers.jetstream.health import Inspection, inspect
 from daemon.brokers.jetstream.layout import CALL_ID, FILE, NAME, ORIGIN, REASON, TIME, Layout, check_queue
 from daemon.brokers.jetstream.link import Link
 from daemon.brokers.jetstream.registry import JetStreamRegistry
@@ -35,6 +37,7 @@ __all__ = ["JetStreamBroker"]
 
 log = logging.getLogger(__name__)
 
+INSPECTION_REUSE = 2.0  # seconds
 HEADER_ROOM = 64 * 1024  # max_payload must hold MAX_TASK_BYTES plus the headers callpipe adds
 
 
@@ -52,6 +55,7 @@ class JetStreamBroker(Broker):
         self._lock = threading.Lock()
         self._consumers: list[JetStreamConsumer] = []
         self._doors: dict[str, FolderDoor] = {}
+        self._inspected: tuple[float, Inspection | None] = (0.0, None)
 
     @property
     def link(self) -> Link:
@@ -229,7 +233,18 @@ class JetStreamBroker(Broker):
         return link.call(sweep(), timeout=link.timeout * 60)
 
     def health(self) -> list[str]:
-        return broker_problems(self)
+        return self._inspect().problems
+
+    def describe(self) -> dict[str, Any]:
+        return self._inspect().details
+
+    def _inspect(self) -> Inspection:
+        """One look serves health() and describe(), as `status` asks both in a row."""
+        at, found = self._inspected
+        if found is None or time.monotonic() - at > INSPECTION_REUSE:
+            found = inspect(self)
+            self._inspected = (time.monotonic(), found)
+        return found
 
     def close(self) -> None:
         for door in self._doors.values():

@@ -1,14 +1,18 @@
-"""The jetstream backend's own health, for `status`: nodes that do not answer, streams that
-cannot take writes (no leader: quorum lost) or have a replica offline or behind.
+"""The jetstream backend's own health and picture, for `status`.
 
-Each configured server is asked for its INFO line directly (no credentials needed), so a node
-that is down shows by name even while the cluster carries on without it.
+Problems (which make `status` exit 1): a configured node that does not answer, a stream with no
+leader (quorum lost: it takes no writes), a replica offline or behind. Each configured server
+is asked for its INFO line directly (no credentials needed), so a node that is down shows by
+name even while the cluster carries on without it. The picture adds each work consumer's
+figures: tasks held, redelivered, and how long ago a worker last took one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -16,7 +20,7 @@ import nats.js.errors
 from nats.js import JetStreamContext
 
 from daemon.broker import UnavailableError
-from daemon.brokers.jetstream.layout import Layout
+from daemon.brokers.jetstream.layout import CONSUMED, Layout
 from daemon.brokers.jetstream.link import servers_of
 from daemon.redact import safe_url
 
@@ -24,6 +28,12 @@ if TYPE_CHECKING:
     from daemon.brokers.jetstream import JetStreamBroker
 
 PROBE_SECONDS = 2.0
+
+
+@dataclass
+class Inspection:
+    problems: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def node_answers(url: str, timeout: float = PROBE_SECONDS) -> bool:
@@ -37,32 +47,53 @@ def node_answers(url: str, timeout: float = PROBE_SECONDS) -> bool:
         return False
 
 
-def broker_problems(broker: JetStreamBroker) -> list[str]:
+def inspect(broker: JetStreamBroker) -> Inspection:
+    found = Inspection()
     servers = servers_of(broker.cfg)
-    problems = [f"NATS node {safe_url(s)} is not answering" for s in servers if not node_answers(s)]
-    if len(problems) == len(servers):
-        return problems  # nothing to ask
+    nodes = [{"url": safe_url(s), "up": node_answers(s)} for s in servers]
+    found.details = {"backend": "jetstream", "nodes": nodes, "streams": {}, "consumers": {}}
+    found.problems += [f"NATS node {n['url']} is not answering" for n in nodes if not n["up"]]
+    if not any(n["up"] for n in nodes):
+        return found  # nobody to ask
     try:
         link = broker.link
-        problems += link.call(stream_problems(link.js, broker.layout), timeout=link.timeout * 4)
+        info = getattr(link.nc, "_server_info", {}) or {}
+        found.details["connected_to"] = str(info.get("server_name", ""))
+        found.details["cluster"] = str(info.get("cluster", "")) or None
+        link.call(_streams(link.js, broker.layout, found), timeout=link.timeout * 4)
     except UnavailableError as exc:
-        problems.append(exc.problem)
-    return problems
+        found.problems.append(exc.problem)
+    return found
 
 
-async def stream_problems(js: JetStreamContext, layout: Layout) -> list[str]:
-    problems = []
+async def _streams(js: JetStreamContext, layout: Layout, found: Inspection) -> None:
     for name in layout.streams():
         try:
             info = await js.stream_info(name)
         except nats.js.errors.NotFoundError:
-            problems.append(f"stream {name} does not exist: no stage has started against this NATS yet")
+            found.problems.append(f"stream {name} does not exist: no stage has started against this NATS yet")
             continue
         except nats.js.errors.ServiceUnavailableError:
-            problems.append(f"stream {name} does not answer: it has no leader (quorum lost?)")
+            found.problems.append(f"stream {name} does not answer: it has no leader (quorum lost?)")
             continue
-        problems += _cluster_problems(name, info.cluster)
-    return problems
+        cluster = info.cluster
+        found.details["streams"][name] = {
+            "messages": info.state.messages,
+            "replicas": info.config.num_replicas or 1,
+            "leader": cluster.leader if cluster else None,
+        }
+        found.problems += _cluster_problems(name, cluster)
+    now = time.time()
+    for queue in CONSUMED:
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            consumer = await js.consumer_info(layout.work_stream(queue), layout.consumer(queue))
+            last = consumer.delivered.last_active if consumer.delivered else None
+            found.details["consumers"][str(queue)] = {
+                "name": consumer.name,
+                "held": consumer.num_ack_pending or 0,
+                "redelivered": consumer.num_redelivered or 0,
+                "last_taken_age": max(0.0, now - last.timestamp()) if last else None,
+            }
 
 
 def _cluster_problems(name: str, cluster: Any) -> list[str]:
@@ -75,8 +106,6 @@ def _cluster_problems(name: str, cluster: Any) -> list[str]:
         if peer.offline:
             found.append(f"stream {name}: replica on {peer.name} is offline")
         elif not peer.current:
-            lag = ""
-            with contextlib.suppress(TypeError, ValueError):
-                lag = f" ({int(peer.lag)} operations behind)" if peer.lag else ""
+            lag = f" ({int(peer.lag)} operations behind)" if peer.lag else ""
             found.append(f"stream {name}: replica on {peer.name} is behind{lag}")
     return found
