@@ -16,10 +16,10 @@ from collections import deque
 from dataclasses import dataclass
 
 from calls.eligibility import Action, Decision, DialRules, format_sheet_time, plan_cycle
+from calls.kvstore import open_call_store
 from calls.phones import lead_key
 from calls.sheet_columns import CLEARED_ON_DIAL, lead_data
 from calls.statuses import is_terminal
-from calls.store import CallStore
 from calls.tracker import CallTracker
 from daemon.broker import Broker
 from daemon.brokers import open_broker
@@ -76,8 +76,8 @@ class DialerStage(Stage):
             raise StartupError(str(exc)) from None
         self.sheet = sheet
         self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock)
-        self.store = CallStore(cfg.data_dir)
         self.broker = self._given_broker or open_broker(cfg, clock=self.clock)
+        self.store = open_call_store(cfg, self.broker)  # BROKER=jetstream: shared by every host
         self.tracker = CallTracker(cfg, self.store, self.clock, self.broker)
         self.bolna = self._bolna or BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)
         self._next_cycle = self.clock.monotonic()

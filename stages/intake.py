@@ -15,9 +15,10 @@ import time
 import uuid
 from typing import Any
 
+from calls.kvstore import open_call_store
 from calls.rows import RowFinder
 from calls.sheet_columns import ResultFinder, call_fields, result_fields
-from calls.store import Attempt, CallStore
+from calls.store import Attempt
 from calls.tracker import CallTracker
 from daemon import metrics
 from daemon.broker import Broker, QueueName, State
@@ -84,7 +85,7 @@ class IntakeStage(Stage):
         except SheetError as exc:
             raise StartupError(f"cannot open the lead sheet: {exc}") from None
         self.broker = self._given_broker or open_broker(cfg, clock=self.clock)
-        self.store = CallStore(cfg.data_dir)
+        self.store = open_call_store(cfg, self.broker)  # BROKER=jetstream: shared by every host
         self.tracker = CallTracker(cfg, self.store, self.clock, self.broker)
         if recovered := self.tracker.recover():
             log.warning("finished %d transcript task(s) a crash had interrupted", recovered)

@@ -65,24 +65,25 @@ def memory_harness(tmp_path: Path, request: pytest.FixtureRequest) -> Harness:
 TEST_ACK_WAIT = "2s"
 
 
-def jetstream_env(url: str, data_dir: Path, prefix: str | None = None) -> dict[str, str]:
+def jetstream_env(url: str, data_dir: Path, prefix: str | None = None, replicas: int = 1) -> dict[str, str]:
     """The settings of a stage on the test NATS: each test its own streams (a fresh prefix)."""
     return {
         "BROKER": "jetstream",
         "NATS_URL": url,
         "NATS_STREAM_PREFIX": prefix or f"T{uuid.uuid4().hex[:10]}",
+        "NATS_REPLICAS": str(replicas),
         "NATS_ACK_WAIT": TEST_ACK_WAIT,
         "DATA_DIR": str(data_dir),
         "SETTLE_SECONDS": "0",
     }
 
 
-def jetstream_harness(tmp_path: Path, request: pytest.FixtureRequest, fixture: str = "nats_server") -> Harness:
-    """A real nats-server (the session's single node, or the slow suite's three-node cluster)."""
+def jetstream_harness(tmp_path: Path, request: pytest.FixtureRequest, cluster: bool = False) -> Harness:
+    """A real nats-server: the session's single node, or (slow suite) a three-node cluster with R3 streams."""
     from daemon.brokers.jetstream import JetStreamBroker
 
-    server = request.getfixturevalue(fixture)
-    env = jetstream_env(server.url, tmp_path / "data")
+    server = request.getfixturevalue("nats_cluster" if cluster else "nats_server")
+    env = jetstream_env(server.url, tmp_path / "data", replicas=3 if cluster else 1)
     cfg = load_config(env, env_file=None)
     clock = FakeClock(start=time.time())
     opened: list[JetStreamBroker] = []
@@ -101,7 +102,7 @@ def jetstream_harness(tmp_path: Path, request: pytest.FixtureRequest, fixture: s
             broker.close()
 
     return Harness(
-        "jetstream",
+        "jetstream-cluster" if cluster else "jetstream",
         cfg,
         clock,
         open=open_one,
@@ -113,8 +114,20 @@ def jetstream_harness(tmp_path: Path, request: pytest.FixtureRequest, fixture: s
     )
 
 
+def jetstream_cluster_harness(tmp_path: Path, request: pytest.FixtureRequest) -> Harness:
+    return jetstream_harness(tmp_path, request, cluster=True)
+
+
 HARNESSES: dict[str, Callable[[Path, pytest.FixtureRequest], Harness]] = {
     "file": file_harness,
     "memory": memory_harness,
     "jetstream": jetstream_harness,
+    "jetstream-cluster": jetstream_cluster_harness,
 }
+SLOW_HARNESSES = {"jetstream-cluster"}  # three real servers: the slow suite
+
+
+def harness_params(*, durable_only: bool = False) -> list[object]:
+    """The contract suite's parameters: every backend, the cluster among the slow tests."""
+    names = sorted(n for n in HARNESSES if not (durable_only and n == "memory"))
+    return [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_HARNESSES else n for n in names]

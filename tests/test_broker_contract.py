@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from daemon.broker import Envelope, Published, QueueName, State, UnavailableError
-from tests.backends import HARNESSES, Harness
+from tests.backends import HARNESSES, Harness, harness_params
 from tests.conftest import wait_for
 
 Q = QueueName.TRANSCRIPTS
 
 
-@pytest.fixture(params=sorted(HARNESSES))
+@pytest.fixture(params=harness_params())
 def h(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     harness = HARNESSES[request.param](tmp_path, request)
     yield harness
@@ -231,7 +231,7 @@ Spawn = Callable[..., subprocess.Popen[bytes]]
 WORKER = ["-m", "tests.workers.queue_worker"]
 
 
-@pytest.fixture(params=sorted(name for name in HARNESSES if name != "memory"))
+@pytest.fixture(params=harness_params(durable_only=True))
 def durable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     harness = HARNESSES[request.param](tmp_path, request)
     yield harness

@@ -24,6 +24,7 @@ from daemon.brokers.jetstream import ops, streams
 from daemon.brokers.jetstream.consumer import JetStreamConsumer
 from daemon.brokers.jetstream.door import FolderDoor
 from daemon.brokers.jetstream.health import Inspection, inspect
+from daemon.brokers.jetstream.kv import Bucket
 from daemon.brokers.jetstream.layout import CALL_ID, FILE, NAME, ORIGIN, REASON, TIME, Layout, check_queue
 from daemon.brokers.jetstream.link import Link
 from daemon.brokers.jetstream.registry import JetStreamRegistry
@@ -52,10 +53,11 @@ class JetStreamBroker(Broker):
         self.doors = doors
         self._link: Link | None = None
         self._ready = False
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._consumers: list[JetStreamConsumer] = []
         self._doors: dict[str, FolderDoor] = {}
         self._inspected: tuple[float, Inspection | None] = (0.0, None)
+        self._buckets: dict[str, Bucket] = {}
 
     @property
     def link(self) -> Link:
@@ -168,6 +170,15 @@ class JetStreamBroker(Broker):
 
     def door_for(self, queue: str) -> FolderDoor | None:
         return self._doors.get(queue)
+
+    def bucket(self, name: str, *, ttl: float = 0.0) -> Bucket:
+        """The key-value bucket <prefix>_<name> (created if missing), for state shared by hosts."""
+        with self._lock:
+            if name not in self._buckets:
+                self._buckets[name] = Bucket(
+                    self.link, f"{self.cfg.nats_stream_prefix}_{name}", replicas=self.cfg.nats_replicas, ttl=ttl
+                )
+            return self._buckets[name]
 
     # -- commands --------------------------------------------------------------------------------
 

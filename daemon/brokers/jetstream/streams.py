@@ -43,7 +43,7 @@ class Wanted:
             ("retention", _value(want.retention), _value(found.retention)),
             ("storage", _value(want.storage), _value(found.storage)),
             ("replicas", want.num_replicas, found.num_replicas or 1),
-            ("max_age", _age(want.max_age), _age(found.max_age)),
+            ("max_age", age_text(want.max_age), age_text(found.max_age)),
             ("max_msgs_per_subject", want.max_msgs_per_subject, found.max_msgs_per_subject),
         ]
         return [f"{key} is {have} but callpipe needs {need}" for key, need, have in pairs if need != have]
@@ -53,7 +53,7 @@ def _value(x: object) -> str:
     return str(getattr(x, "value", x))
 
 
-def _age(seconds: float | None) -> str:
+def age_text(seconds: float | None) -> str:
     if not seconds:
         return "unlimited"
     return f"{seconds / 86400:g}d" if seconds >= 86400 else f"{seconds:g}s"

@@ -1,0 +1,146 @@
+"""Call state with BROKER=jetstream: dialers and intakes on several hosts share it in
+JetStream's key-value store, and two of them racing never ring a lead twice.
+
+Two "hosts" are two brokers (two connections, two data folders) on the session's real
+nats-server; the race runs real threads through real compare-and-set requests.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from calls.kvstore import KvCallStore, open_call_store
+from calls.store import CallStore, StateError
+from daemon.brokers.jetstream import JetStreamBroker
+from daemon.clock import FakeClock
+from daemon.config import Config, Secret, load_config
+from stages.dialer import DialerStage
+from tests.backends import jetstream_env
+from tests.fakes.bolna_server import running_simulator
+from tests.test_dialer import NOON, TOKEN, write_leads
+
+LEADS = [(f"Lead {n}", f"+9199000{n:05d}") for n in range(12)]
+
+
+@pytest.fixture
+def hosts(nats_server: Any, tmp_path: Path) -> Iterator[Callable[[str], JetStreamBroker]]:
+    """host("a") and host("b"): brokers on one NATS (one stream prefix), each with its own data folder."""
+    env = jetstream_env(nats_server.url, tmp_path)
+    opened: list[JetStreamBroker] = []
+
+    def host(name: str, **more: str) -> JetStreamBroker:
+        broker = JetStreamBroker(load_config({**env, "DATA_DIR": str(tmp_path / name), **more}, env_file=None))
+        opened.append(broker)
+        return broker
+
+    yield host
+    for broker in opened:
+        broker.close()
+
+
+def dial_if_free(store: CallStore, key: str, phone: str, now: float) -> bool:
+    """The dialer's own read-decide-write of a lead (stages/dialer.py, _dial)."""
+    with store.edit(key, phone) as calls:
+        if calls.open_attempt() is not None:
+            return False
+        calls.start_attempt(row=2, now=now)
+    return True
+
+
+def test_jetstream_selects_the_shared_store_and_file_keeps_the_disk(hosts, cfg: Config) -> None:
+    assert isinstance(open_call_store(cfg, object()), CallStore)  # type: ignore[arg-type]
+    broker = hosts("a")
+    assert isinstance(open_call_store(broker.cfg, broker), KvCallStore)
+
+
+def test_two_hosts_racing_dial_each_lead_once(hosts) -> None:
+    stores = [KvCallStore(hosts("a")), KvCallStore(hosts("b"))]
+    keys = [f"9199000{n:05d}" for n in range(10)]
+    dialled: list[tuple[str, int]] = []
+    start = threading.Barrier(4)
+
+    def worker(store: CallStore, who: int) -> None:
+        start.wait()
+        for key in keys:
+            if dial_if_free(store, key, "+" + key, 1000.0):
+                dialled.append((key, who))
+
+    threads = [threading.Thread(target=worker, args=(stores[n % 2], n)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(k for k, _ in dialled) == keys  # every lead once, none twice
+    for store in stores:
+        leads, broken = store.leads()
+        assert broken == set() and sorted(leads) == keys
+        assert all(len(lead.attempts) == 1 for lead in leads.values())
+
+
+def test_a_lapsed_lock_still_cannot_overwrite_another_hosts_record(hosts) -> None:
+    a, b = KvCallStore(hosts("a")), KvCallStore(hosts("b"))
+    refused = pytest.raises(StateError, match="changed on another host")  # a's write, at the end of its edit
+    with refused, a.edit("919900000001", "+919900000001") as lead:  # host a holds the lock ...
+        lead.start_attempt(row=2, now=1.0)
+        a._lease.release()  # ... and stalls past its TTL: the lock lapses under it
+        assert dial_if_free(b, "919900000001", "+919900000001", 2.0)  # host b dials meanwhile
+    (only,) = b.load("919900000001").attempts  # type: ignore[union-attr]
+    assert only.started_at == 2.0
+
+
+def test_executions_link_prune_and_survive_a_reopen(hosts) -> None:
+    broker = hosts("a")
+    store = KvCallStore(broker)
+    store.link("ex-1", "919900000001", {"status": "queued"})
+    store.link("ex-1", "919900000001")  # a later link keeps the body
+    assert store.execution("ex-1") == {"lead": "919900000001", "body": {"status": "queued"}}
+    assert KvCallStore(hosts("b")).lead_of("ex-1") == "919900000001"
+    assert store.prune_executions(cutoff=0.0) == 0
+    assert store.prune_executions(cutoff=4e9) == 1
+    assert store.execution("ex-1") is None
+
+
+def test_two_dialer_stages_on_two_hosts_ring_each_lead_once(hosts, tmp_path: Path) -> None:
+    leads_csv = tmp_path / "leads.csv"
+    write_leads(leads_csv, LEADS)
+    clock = FakeClock(NOON)
+    with running_simulator(api_token=TOKEN) as sim:
+        stages = []
+        for name in ("a", "b"):
+            broker = hosts(name)
+            cfg = broker.cfg.replace(
+                leads_csv=leads_csv,
+                bolna_api_token=Secret(TOKEN),
+                bolna_agent_id="agent-42",
+                bolna_base_url=sim.url,
+                calls_per_cycle=len(LEADS),
+                call_spacing=0.0,
+            )
+            stage = DialerStage(cfg, clock, broker=broker)
+            stage.setup()
+            stages.append(stage)
+        try:
+            for stage in stages:
+                stage.run_once()  # both plan the same cycle from the same sheet: every lead is due
+            go = threading.Barrier(2)
+
+            def drain(stage: DialerStage) -> None:
+                go.wait()
+                while stage.run_once():
+                    pass
+
+            threads = [threading.Thread(target=drain, args=(s,)) for s in stages]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=120)
+        finally:
+            for stage in stages:
+                stage.close()
+        phones = sorted(c.phone for c in sim.calls.values())
+    assert phones == sorted(phone for _, phone in LEADS)  # each rung once, by one host or the other
