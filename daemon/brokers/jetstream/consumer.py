@@ -240,9 +240,12 @@ class JetStreamConsumer(Consumer):
     # -- the rest of the contract ---------------------------------------------------------------
 
     def depth(self) -> int:
+        """The gauge's figure. Asked from the heartbeat thread: never raises; during an outage
+        it repeats the last figure known."""
         at, value = self._depth
         if time.monotonic() - at > DEPTH_CACHE:
-            value = self.broker.registry.pending(self.queue)
+            with contextlib.suppress(UnavailableError):
+                value = self.broker.registry.pending(self.queue)
             self._depth = (time.monotonic(), value)
         return value
 
