@@ -94,6 +94,8 @@ class QueueStage(Stage):
     def close(self) -> None:
         if hasattr(self, "consumer"):
             self.consumer.close()
+        if hasattr(self, "broker") and self._given_broker is None:
+            self.broker.close()  # a connection of its own (jetstream), closed with the stage
 
     def wakeup_event(self) -> threading.Event | None:
         return self.consumer.wakeup

@@ -6,7 +6,7 @@ with a data folder of its own, all delivering to one receiver. 2,000 calls flow 
 by a producer and dropped through each host's folder door, while one stage process is killed
 with SIGKILL and one NATS node is killed and later restarted. Every call must reach the
 receiver; a call received twice must carry the same webhook-id; `status` must name the lost
-node while it is down.
+node while it is down, and say so when two nodes are gone and the streams have no quorum.
 """
 
 from __future__ import annotations
@@ -129,6 +129,15 @@ def test_two_hosts_on_a_cluster_lose_nothing_through_a_stage_kill_and_a_node_los
         summary = registry_view.registry.summary(QueueName.RESULTS)
         assert (summary.waiting, summary.active, summary.dead) == (0, 0, 0)
         registry_view.close()
+
+        # Two nodes of three gone: no stream has a quorum; status says so, in about one NATS_TIMEOUT.
+        for node in cluster.nodes[1:]:
+            node.kill()
+        started = time.monotonic()
+        no_quorum = status({**hosts["a"], "NATS_TIMEOUT": "2s"})
+        assert no_quorum.returncode == 1 and no_quorum.stdout.count("is not answering") == 2
+        assert "no leader" in no_quorum.stdout, no_quorum.stdout
+        assert time.monotonic() - started < 20
     finally:
         for proc in procs.values():
             if proc.poll() is None:

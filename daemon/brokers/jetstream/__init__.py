@@ -38,7 +38,7 @@ __all__ = ["JetStreamBroker"]
 
 log = logging.getLogger(__name__)
 
-INSPECTION_REUSE = 2.0  # seconds
+INSPECTION_REUSE = 30.0  # seconds: `status` asks health() then describe(); one look serves both
 HEADER_ROOM = 64 * 1024  # max_payload must hold MAX_TASK_BYTES plus the headers callpipe adds
 
 

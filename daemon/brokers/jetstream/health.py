@@ -9,7 +9,7 @@ figures: tasks held, redelivered, and how long ago a worker last took one.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import socket
 import time
 from dataclasses import dataclass, field
@@ -67,13 +67,15 @@ def inspect(broker: JetStreamBroker) -> Inspection:
 
 
 async def _streams(js: JetStreamContext, layout: Layout, found: Inspection) -> None:
-    for name in layout.streams():
-        try:
-            info = await js.stream_info(name)
-        except nats.js.errors.NotFoundError:
+    # Asked all at once: without quorum each question waits out NATS_TIMEOUT, and `status`
+    # should take one NATS_TIMEOUT to say so, not one per stream.
+    names = layout.streams()
+    answers = await asyncio.gather(*(js.stream_info(name) for name in names), return_exceptions=True)
+    for name, info in zip(names, answers, strict=True):
+        if isinstance(info, nats.js.errors.NotFoundError):
             found.problems.append(f"stream {name} does not exist: no stage has started against this NATS yet")
             continue
-        except nats.js.errors.ServiceUnavailableError:
+        if isinstance(info, BaseException):
             found.problems.append(f"stream {name} does not answer: it has no leader (quorum lost?)")
             continue
         cluster = info.cluster
@@ -84,16 +86,17 @@ async def _streams(js: JetStreamContext, layout: Layout, found: Inspection) -> N
         }
         found.problems += _cluster_problems(name, cluster)
     now = time.time()
-    for queue in CONSUMED:
-        with contextlib.suppress(nats.js.errors.NotFoundError):
-            consumer = await js.consumer_info(layout.work_stream(queue), layout.consumer(queue))
-            last = consumer.delivered.last_active if consumer.delivered else None
-            found.details["consumers"][str(queue)] = {
-                "name": consumer.name,
-                "held": consumer.num_ack_pending or 0,
-                "redelivered": consumer.num_redelivered or 0,
-                "last_taken_age": max(0.0, now - last.timestamp()) if last else None,
-            }
+    asked = [js.consumer_info(layout.work_stream(q), layout.consumer(q)) for q in CONSUMED]
+    for queue, consumer in zip(CONSUMED, await asyncio.gather(*asked, return_exceptions=True), strict=True):
+        if isinstance(consumer, BaseException):
+            continue  # missing, or unanswered: the streams' lines above say why
+        last = consumer.delivered.last_active if consumer.delivered else None
+        found.details["consumers"][str(queue)] = {
+            "name": consumer.name,
+            "held": consumer.num_ack_pending or 0,
+            "redelivered": consumer.num_redelivered or 0,
+            "last_taken_age": max(0.0, now - last.timestamp()) if last else None,
+        }
 
 
 def _cluster_problems(name: str, cluster: Any) -> list[str]:

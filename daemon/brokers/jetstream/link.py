@@ -152,10 +152,6 @@ class Link:
         """Start a background task on the loop (keepalives, watches); cancel its future to stop it."""
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
-    def soon(self, fn: Any, *args: Any) -> None:
-        """Run a plain callable on the loop thread, without waiting."""
-        self._loop.call_soon_threadsafe(fn, *args)
-
     def close(self) -> None:
         if self.closed:
             return

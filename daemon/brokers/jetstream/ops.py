@@ -18,7 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from daemon.broker import Published, UnavailableError
-from daemon.brokers.jetstream.layout import EXPECTED_LAST_SUBJECT_SEQ, MSG_ID, TIME, token
+from daemon.brokers.jetstream.layout import EXPECTED_LAST_SUBJECT_SEQ, MSG_ID, TIME
 
 SubjectOf = Callable[[str], str]  # a task name -> the subject it is stored under
 
@@ -198,12 +198,3 @@ async def count(js: JetStreamContext, stream: str, subject_filter: str) -> int:
     except nats.js.errors.NotFoundError:
         pass
     return int(info.num_pending or 0)
-
-
-def subject_maker(prefix: str) -> SubjectOf:
-    """name -> subject, for a subject prefix like `callpipe.dead.results`."""
-
-    def make(name: str) -> str:
-        return f"{prefix}.{token(name)}"
-
-    return make

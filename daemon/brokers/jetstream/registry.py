@@ -9,13 +9,14 @@ hands a dead holder's task to another worker, with no sweep to wait for.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 import nats.js.errors
 
-from daemon.broker import Entry, QueueSummary, Registry, State, parse_reason
+from daemon.broker import Entry, QueueSummary, Registry, State
 from daemon.brokers.jetstream import ops
 from daemon.brokers.jetstream.door import waiting_files
 from daemon.brokers.jetstream.layout import CALL_ID, CONSUMED, DUE, FILE, QUEUES, REASON, check_queue, name_of
@@ -29,11 +30,16 @@ CACHE_BYTES = 32 * 1024 * 1024  # bodies kept from the last listing, so reading 
 
 
 def reason_of(stored: ops.Stored) -> dict[str, str]:
-    """A dead letter's reason fields, from its headers."""
+    """A dead letter's reason fields (as a file backend's .reason holds them), from its headers."""
     h = stored.headers
-    found = {"reason": h.get(REASON, ""), "queue": stored.subject.split(".")[-2] if stored.subject else ""}
-    found |= {"file": h.get(FILE, name_of(stored.subject)), "call_id": h.get(CALL_ID, "-")}
-    return {k: v for k, v in found.items() if v} or parse_reason("")
+    found = {
+        "reason": h.get(REASON, ""),
+        "queue": stored.subject.split(".")[-2] if stored.subject else "",
+        "file": h.get(FILE, name_of(stored.subject)),
+        "call_id": h.get(CALL_ID, "-"),
+        "time": time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(stored.since)),
+    }
+    return {k: v for k, v in found.items() if v}
 
 
 class JetStreamRegistry(Registry):
