@@ -21,6 +21,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections import deque
 from typing import TYPE_CHECKING
 
 import orjson
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_SKIPPED = 100  # unusable messages dead-lettered in one receive() before it gives the stage a turn
+# With a deep backlog, each pull asks for PREFETCH tasks: one round trip per batch rather than per
+# task. A short queue is pulled one task at a time, so the workers of several hosts share it.
+PREFETCH = 8
+DEEP_BACKLOG = 64
 DEPTH_CACHE = 1.0  # seconds a depth figure is reused (the metrics gauge asks every heartbeat)
 
 
@@ -69,6 +74,9 @@ class JetStreamConsumer(Consumer):
         self.queue = queue
         self.wakeup = threading.Event()
         self._held: dict[str, JetStreamMessage] = {}  # ack subject -> message; read by the keepalive
+        self._prefetched: dict[str, Msg] = {}  # pulled ahead, not yet handed to the stage (renewed too)
+        self._ahead: deque[Msg] = deque()
+        self._batch = 1
         self._stranded: list[JetStreamMessage] = []
         self._depth: tuple[float, int] = (0.0, 0)
         self.deferrals = Deferrals(self.link, self.layout, queue, self._ring)
@@ -100,32 +108,50 @@ class JetStreamConsumer(Consumer):
         if due is not None and (due <= now or due > now + 6 * 3600):
             self.link.call(self.deferrals.promote(now))
         for _ in range(MAX_SKIPPED):
-            raw = self.link.call(self._pull())
-            if raw is None:
-                return None
-            message = self._open(raw)
+            if not self._ahead:
+                self._ahead.extend(self.link.call(self._pull(self._batch)))
+                if not self._ahead:
+                    return None
+                pending = self._ahead[-1].metadata.num_pending or 0
+                self._batch = PREFETCH if pending >= DEEP_BACKLOG else 1
+            message = self._open(self._ahead.popleft())
             if message is not None:
                 return message
         self.wakeup.set()  # more may wait behind the unusable ones
         return None
 
-    async def _pull(self) -> Msg | None:
-        """One message for this process, or None at once when nothing waits."""
-        # A reply to an earlier pull that timed out may be here still: a message is ours all the same.
+    async def _pull(self, batch: int) -> list[Msg]:
+        """Up to `batch` messages for this process; none, at once, when nothing waits."""
+        got: list[Msg] = []
+        # A reply to an earlier pull that timed out may be here still: its messages are ours all the same.
         while self._replies.pending_msgs:
             early = await self._replies.next_msg(0.001)
             if not (early.headers or {}).get("Status"):
-                return early
+                got.append(early)
+        if got:
+            self._hold(got)
+            return got
         nc = self.link.nc
-        await nc.publish(self.layout.pull_subject(self.queue), b'{"batch":1,"no_wait":true}', reply=self._inbox)
-        msg = await self._replies.next_msg(self.link.timeout)
-        status = (msg.headers or {}).get("Status")
-        if status is None:
-            return msg
-        if status in ("404", "408"):
-            return None
-        description = str((msg.headers or {}).get("Description", ""))
-        raise UnavailableError(f"the {self.queue} consumer answered {status} {description}".strip())
+        request = b'{"batch":%d,"no_wait":true}' % batch
+        await nc.publish(self.layout.pull_subject(self.queue), request, reply=self._inbox)
+        while len(got) < batch:
+            msg = await self._replies.next_msg(self.link.timeout)
+            status = (msg.headers or {}).get("Status")
+            if status is None:
+                got.append(msg)
+            elif status in ("404", "408"):
+                break  # nothing (more) waits
+            else:
+                description = str((msg.headers or {}).get("Description", ""))
+                self._hold(got)
+                raise UnavailableError(f"the {self.queue} consumer answered {status} {description}".strip())
+        self._hold(got)
+        return got
+
+    def _hold(self, msgs: list[Msg]) -> None:
+        """Messages handed to this process are renewed from now on, until settled or given back."""
+        for msg in msgs:
+            self._prefetched[msg.reply] = msg
 
     def _open(self, raw: Msg) -> JetStreamMessage | None:
         headers = raw.headers or {}
@@ -154,6 +180,7 @@ class JetStreamConsumer(Consumer):
                 delivered,
                 extra=task_extra(message.call_id, "recovered"),
             )
+        self._prefetched.pop(raw.reply, None)
         self._held[raw.reply] = message
         return message
 
@@ -233,7 +260,7 @@ class JetStreamConsumer(Consumer):
         interval = max(0.2, float(self.broker.cfg.nats_ack_wait) / 3)
         while True:
             await asyncio.sleep(interval)
-            for reply in list(self._held):
+            for reply in [*self._held, *self._prefetched]:
                 with contextlib.suppress(Exception):  # a lost server: the next round tries again
                     await self.link.nc.publish(reply, b"+WPI")
 
@@ -259,8 +286,12 @@ class JetStreamConsumer(Consumer):
         self._keepalive.cancel()
         if self.link.closed:
             return
+        ahead = list(self._ahead)
+        self._ahead.clear()
 
         async def stop() -> None:
+            for msg in ahead:  # pulled ahead, never started: another worker may take them at once
+                await self.link.nc.publish(msg.reply, b"-NAK")
             await self.deferrals.stop()
             await self._bell.unsubscribe()
             await self._replies.unsubscribe()
