@@ -88,3 +88,12 @@ def test_stats_read_the_results_in_the_streams(broker, capsys) -> None:
     code, out = cli(capsys, "stats", "--json")
     doc = json.loads(out)
     assert code == 0 and doc["calls"] == 3
+
+
+def test_status_on_a_nats_where_no_stage_ever_ran_says_so(nats_server: Any, tmp_path: Path, monkeypatch, capsys):
+    for key, value in jetstream_env(nats_server.url, tmp_path / "data").items():
+        monkeypatch.setenv(key, value)
+    code, out = cli(capsys, "status", "--json")
+    doc = json.loads(out)
+    assert code == 1 and any("does not exist: no stage has started" in p for p in doc["problems"])
+    assert doc["queues"]["transcripts"]["waiting"] == 0

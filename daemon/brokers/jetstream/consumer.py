@@ -244,6 +244,7 @@ class JetStreamConsumer(Consumer):
         # The reason also rides on the +TERM, so JetStream's MSG_TERMINATED advisory carries it.
         verb = b"+TERM " + " ".join(redact_urls(reason).split())[:200].encode()
         kept = self.broker.keep_dead(self.queue, name, body, reason, call_id, then=lambda: self._settle(raw, verb))
+        self._prefetched.pop(raw.reply, None)
         log.warning("dead-lettered %s: %s", kept, redact_urls(reason), extra=task_extra(call_id or name, "dead-letter"))
 
     async def _settle(self, raw: Msg, verb: bytes) -> None:
@@ -260,7 +261,8 @@ class JetStreamConsumer(Consumer):
         interval = max(0.2, float(self.broker.cfg.nats_ack_wait) / 3)
         while True:
             await asyncio.sleep(interval)
-            for reply in [*self._held, *self._prefetched]:
+            # copy(): one step under the GIL, while the stage's thread adds and removes entries.
+            for reply in (*self._held.copy(), *self._prefetched.copy()):
                 with contextlib.suppress(Exception):  # a lost server: the next round tries again
                     await self.link.nc.publish(reply, b"+WPI")
 

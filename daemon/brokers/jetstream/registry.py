@@ -1,10 +1,11 @@
 """Read-only views of the jetstream backend: what waits, is held, waits to retry, died, finished.
 
-Nothing here creates a stream or a consumer, so `status` may point at a NATS where no stage ever
-ran. A work stream holds the tasks waiting and held: those at or below the consumer's delivered
-sequence have been handed out (held, or about to be handed out again once their holder's
-NATS_ACK_WAIT runs out), the others wait. Held tasks are never "orphaned" here: JetStream itself
-hands a dead holder's task to another worker, with no sweep to wait for.
+Nothing here creates a stream or a durable consumer, so `status` may point at a NATS where no
+stage ever ran (counting uses a throwaway consumer, deleted at once). A work stream holds the
+tasks waiting and held: those at or below the consumer's delivered sequence have been handed
+out (held, or about to be handed out again once their holder's NATS_ACK_WAIT runs out), the
+others wait. Held tasks are never "orphaned" here: JetStream itself hands a dead holder's task
+to another worker, with no sweep to wait for.
 """
 
 from __future__ import annotations
