@@ -144,3 +144,50 @@ def test_two_dialer_stages_on_two_hosts_ring_each_lead_once(hosts, tmp_path: Pat
                 stage.close()
         phones = sorted(c.phone for c in sim.calls.values())
     assert phones == sorted(phone for _, phone in LEADS)  # each rung once, by one host or the other
+
+
+def test_two_intakes_on_two_hosts_write_one_transcript_task_per_call(hosts, tmp_path: Path) -> None:
+    from daemon.broker import QueueName, State
+    from tests.test_intake import Intake, outbound
+    from tests.test_intake import write_leads as write_intake_leads
+
+    leads_csv = tmp_path / "intake-leads.csv"
+    phones = {f"Lead {n}": f"+9199100{n:05d}" for n in range(6)}
+    write_intake_leads(leads_csv, phones)
+    clock = FakeClock(NOON)
+    intakes = []
+    for name in ("a", "b"):
+        broker = hosts(name)
+        cfg = broker.cfg.replace(intake_port=0, leads_csv=leads_csv, intake_token=Secret("tok-1"))
+        intakes.append(Intake(cfg, clock, broker=broker))
+    try:
+        numbered = list(enumerate(phones.values()))
+        for n, phone in numbered:  # host a's dialer rang each lead: its attempts are in the shared store
+            key = phone.lstrip("+")
+            with intakes[0].stage.store.edit(key, phone) as lead:
+                attempt = lead.start_attempt(row=n + 2, now=clock.now())
+            intakes[0].stage.tracker.mark_initiated(key, phone, attempt.attempt_id, f"ex-{n}")
+        events = [outbound(f"ex-{n}", status, phone) for n, phone in numbered for status in ("ringing", "completed")]
+        go = threading.Barrier(2)
+        answers: list[int] = []
+
+        def post_all(intake: Any) -> None:  # Bolna's retries and a load balancer: each event reaches both hosts
+            go.wait()
+            answers.extend(intake.post(event).status_code for event in events)
+
+        threads = [threading.Thread(target=post_all, args=(i,)) for i in intakes]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert answers and set(answers) == {200}
+        tasks = sorted(e.name for e in intakes[0].stage.broker.registry.entries(QueueName.TRANSCRIPTS, State.WAITING))
+        assert tasks == sorted(f"ex-{n}.json" for n in range(len(phones)))  # one each, from whichever host
+        leads, _ = intakes[1].stage.store.leads()
+        attempts = [a for lead in leads.values() for a in lead.attempts]
+        assert len(attempts) == len(phones)  # host b followed host a's dials: no call "we did not dial"
+        assert all(a.counted and a.attempt_id.startswith("a-") for a in attempts)
+        assert all(a.status == "completed" and a.transcript_task == "written" for a in attempts)
+    finally:
+        for intake in intakes:
+            intake.stage.close()
