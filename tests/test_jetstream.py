@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -245,3 +246,37 @@ def test_settings_refuse_bad_nats_values_without_showing_a_url(tmp_path: Path) -
     text = str(caught.value)
     assert {line.split(":")[0] for line in text.splitlines()} == {"NATS_URL", "NATS_REPLICAS", "NATS_STREAM_PREFIX"}
     assert "hunter2" not in text
+
+
+def test_a_deferred_task_due_during_an_outage_comes_back_after_it(tmp_path: Path) -> None:
+    from daemon.clock import FakeClock
+    from tests.natsserver import NatsCluster
+
+    cluster = NatsCluster(tmp_path / "nats", size=1).start()
+    node = cluster.nodes[0]
+    clock = FakeClock(start=time.time())
+    env = {**jetstream_env(cluster.url, tmp_path / "data"), "NATS_TIMEOUT": "1s"}
+    broker = JetStreamBroker(load_config(env, env_file=None), clock=clock)
+    try:
+        broker.publish(Q, "later.json", b'{"call_ref_id": "later"}')
+        consumer = broker.consume(Q)
+        message = consumer.receive()
+        assert message is not None
+        message.envelope.attempted(clock.now(), "HTTP 503")
+        message.defer(clock.now() + 60)
+        node.kill()  # the server goes while the task waits for its due time
+        clock.advance(61)
+        with pytest.raises(UnavailableError):
+            consumer.receive()  # due now, but its promotion cannot happen: the task must not be forgotten
+        node.start()
+        back = None
+        deadline = time.monotonic() + 30
+        while back is None and time.monotonic() < deadline:
+            try:
+                back = consumer.receive()
+            except UnavailableError:
+                time.sleep(0.2)  # reconnecting
+        assert back is not None and back.name == "later.json" and back.envelope.attempts == 1
+    finally:
+        broker.close()
+        cluster.stop()

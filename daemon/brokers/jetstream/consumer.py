@@ -44,6 +44,10 @@ MAX_SKIPPED = 100  # unusable messages dead-lettered in one receive() before it 
 # task. A short queue is pulled one task at a time, so the workers of several hosts share it.
 PREFETCH = 8
 DEEP_BACKLOG = 64
+# A pull waits this long for a task before it answers "nothing": in a cluster, a task just
+# stored by the stream's leader reaches the consumer's leader a moment later.
+PULL_WAIT_NS = 30_000_000
+REWATCH_SECONDS = 60.0  # how often the deferred stream is read afresh, as a safety net
 DEPTH_CACHE = 1.0  # seconds a depth figure is reused (the metrics gauge asks every heartbeat)
 
 
@@ -77,6 +81,7 @@ class JetStreamConsumer(Consumer):
         self._prefetched: dict[str, Msg] = {}  # pulled ahead, not yet handed to the stage (renewed too)
         self._ahead: deque[Msg] = deque()
         self._batch = 1
+        self._next_rewatch = time.monotonic() + REWATCH_SECONDS
         self._stranded: list[JetStreamMessage] = []
         self._depth: tuple[float, int] = (0.0, 0)
         self.deferrals = Deferrals(self.link, self.layout, queue, self._ring)
@@ -104,6 +109,9 @@ class JetStreamConsumer(Consumer):
         door = self.broker.door_for(self.queue)
         if door is not None:
             door.tick()
+        if time.monotonic() >= self._next_rewatch:
+            self._next_rewatch = time.monotonic() + REWATCH_SECONDS
+            self.link.call(self.deferrals.rewatch())
         due = self.deferrals.next_due()
         if due is not None and (due <= now or due > now + 6 * 3600):
             self.link.call(self.deferrals.promote(now))
@@ -132,7 +140,9 @@ class JetStreamConsumer(Consumer):
             self._hold(got)
             return got
         nc = self.link.nc
-        request = b'{"batch":%d,"no_wait":true}' % batch
+        # Expiring, not no_wait: the server ends the request with a 408 once it expires (or once
+        # `batch` tasks went out), so nothing it hands out later can go to a request we left.
+        request = b'{"batch":%d,"expires":%d}' % (batch, PULL_WAIT_NS)
         await nc.publish(self.layout.pull_subject(self.queue), request, reply=self._inbox)
         while len(got) < batch:
             msg = await self._replies.next_msg(self.link.timeout)
@@ -140,7 +150,7 @@ class JetStreamConsumer(Consumer):
             if status is None:
                 got.append(msg)
             elif status in ("404", "408"):
-                break  # nothing (more) waits
+                break  # the request expired: nothing (more) waits
             else:
                 description = str((msg.headers or {}).get("Description", ""))
                 self._hold(got)

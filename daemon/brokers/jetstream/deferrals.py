@@ -81,14 +81,23 @@ class Deferrals:
         """Publish every due deferred task back into the queue; the count moved by this process."""
         moved = 0
         horizon = now + MAX_DEFERRAL
-        while self._heap and (all_now or self._heap[0][0] <= now or self._heap[0][0] > horizon):
-            _, seq = heapq.heappop(self._heap)
-            self._known.discard(seq)
-            if await self._promote_one(seq, now):
-                moved += 1
-        if moved:
-            await self.ring()
+        try:
+            while self._heap and (all_now or self._heap[0][0] <= now or self._heap[0][0] > horizon):
+                _, seq = self._heap[0]
+                if await self._promote_one(seq, now):  # raises (an outage): it stays in the heap
+                    moved += 1
+                heapq.heappop(self._heap)
+                self._known.discard(seq)
+        finally:
+            if moved:
+                await self.ring()
         return moved
+
+    async def rewatch(self) -> None:
+        """Learn every deferred task afresh: the watch is the accelerator, this is the guarantee
+        (a watch that lost its place in an outage, say, misses nothing past the next rewatch)."""
+        await self.stop()
+        await self.start()
 
     async def _promote_one(self, seq: int, now: float) -> bool:
         js, layout, queue = self.link.js, self.layout, self.queue

@@ -23,6 +23,7 @@ from daemon.brokers.jetstream.layout import EXPECTED_LAST_SUBJECT_SEQ, MSG_ID, T
 SubjectOf = Callable[[str], str]  # a task name -> the subject it is stored under
 
 WRONG_LAST_SEQUENCE = 10071  # JetStream's error code: something is stored under the subject already
+SEQUENCE_NOT_FOUND = 10043  # ... and: no message has that sequence (deleted meanwhile)
 SCAN_BATCH = 256
 MAX_SUFFIX = 1000  # name, name.1 ... name.999: a bound on finding a free name
 RACE_TRIES = 5
@@ -94,10 +95,15 @@ async def by_seq(js: JetStreamContext, stream: str, seq: int) -> Stored | None:
 
 
 async def delete(js: JetStreamContext, stream: str, seq: int) -> bool:
+    """Remove one message; False when it is gone already (another host removed it)."""
     try:
         return await js._jsm.delete_msg(stream, seq)
     except nats.js.errors.NotFoundError:
         return False
+    except nats.js.errors.BadRequestError as exc:
+        if exc.err_code == SEQUENCE_NOT_FOUND:
+            return False
+        raise
 
 
 async def publish_named(
