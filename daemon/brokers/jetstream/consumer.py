@@ -1,7 +1,8 @@
-"""A stage's inbox on one work stream: pull one task at a time, hold it, settle it exactly once.
+"""A stage's inbox on one work stream: hand out tasks one at a time, hold each, settle it exactly once.
 
-- receive() asks the durable pull consumer for one message and returns at once (no_wait): a
-  task goes to exactly one process, which holds it until it settles it.
+- receive() asks the durable pull consumer for a task, waiting at most 30 ms: a task goes to
+  exactly one process, which holds it until it settles it. With a deep backlog it asks for
+  eight at a time and hands them out one by one (one round trip per eight tasks).
 - While this process lives, a keepalive tells JetStream every NATS_ACK_WAIT / 3 that each
   held task is still in progress, so a long delivery is never handed to another worker. Killed,
   the process stops renewing, and JetStream hands its tasks to another worker once
