@@ -144,3 +144,59 @@ def wait_for_meta_leader(port: int, timeout: float = 30) -> None:
 
 
 __all__ = ["NatsCluster", "Node", "free_port"]
+
+
+def operator_mode(folder: Path, port: int) -> tuple[str, Path]:
+    """A server configuration in operator mode (JWT accounts, as NGS and nsc set them up) and a
+    user's .creds file for it: what NATS_CREDS is for. The JWTs are signed here with nkeys."""
+    import base64
+    import hashlib
+    import json
+    import os
+
+    import nkeys
+
+    def keypair(prefix: int) -> tuple[str, str, nkeys.KeyPair]:
+        seed = nkeys.encode_seed(os.urandom(32), prefix)
+        pair = nkeys.from_seed(bytearray(seed))
+        return seed.decode(), pair.public_key.decode(), pair
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    def jwt(claims: dict[str, object], signer: nkeys.KeyPair) -> str:
+        claims = {**claims, "iat": int(time.time())}
+        claims["jti"] = base64.b32encode(hashlib.sha256(json.dumps(claims).encode()).digest()).decode().rstrip("=")
+        body = b64(b'{"typ":"JWT","alg":"ed25519-nkey"}') + "." + b64(json.dumps(claims).encode())
+        return body + "." + b64(signer.sign(body.encode()))
+
+    _, operator, op = keypair(nkeys.PREFIX_BYTE_OPERATOR)
+    _, account, acc = keypair(nkeys.PREFIX_BYTE_ACCOUNT)
+    _, system, _ = keypair(nkeys.PREFIX_BYTE_ACCOUNT)
+    user_seed, user, _ = keypair(nkeys.PREFIX_BYTE_USER)
+    limits = {"subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": True, "conn": -1}
+    stores = {"mem_storage": -1, "disk_storage": -1, "streams": -1, "consumer": -1}
+
+    def account_jwt(sub: str, name: str, more: dict[str, object]) -> str:
+        nats = {"limits": {**limits, **more}, "type": "account", "version": 2}
+        return jwt({"iss": operator, "sub": sub, "name": name, "nats": nats}, op)
+
+    user_nats = {"pub": {}, "sub": {}, "subs": -1, "data": -1, "payload": -1, "type": "user", "version": 2}
+    user_jwt = jwt({"iss": account, "sub": user, "name": "stage", "nats": user_nats}, acc)
+    operator_jwt = jwt({"iss": operator, "sub": operator, "name": "op", "nats": {"type": "operator", "version": 2}}, op)
+    text = (
+        f"listen: 127.0.0.1:{port}\nmax_payload: 8MB\n"
+        f'jetstream {{ store_dir: "{folder / "operator-js"}" }}\n'
+        f"operator: {operator_jwt}\n"
+        f"resolver: MEMORY\nsystem_account: {system}\n"
+        f"resolver_preload: {{ {account}: {account_jwt(account, 'callpipe', stores)}, "
+        f"{system}: {account_jwt(system, 'SYS', {})} }}\n"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    creds = folder / "stage.creds"
+    creds.write_text(
+        f"-----BEGIN NATS USER JWT-----\n{user_jwt}\n------END NATS USER JWT------\n\n"
+        f"-----BEGIN USER NKEY SEED-----\n{user_seed}\n------END USER NKEY SEED------\n"
+    )
+    creds.chmod(0o600)
+    return text, creds

@@ -236,6 +236,40 @@ def test_credentials_never_reach_a_log_line_or_an_error(tmp_path: Path, caplog: 
     assert "pass-word" not in caplog.text and "wrong-pass-in-url" not in caplog.text
 
 
+def test_a_creds_file_connects_and_its_seed_is_never_shown(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.natsserver import operator_mode
+
+    port = free_port()
+    text, creds = operator_mode(tmp_path, port)
+    node = Node("operator", tmp_path, port, text)
+    node.start()
+    caplog.set_level(logging.DEBUG)
+    try:
+        env = {**jetstream_env(node.url, tmp_path / "data"), "NATS_CREDS": str(creds)}
+        broker = JetStreamBroker(load_config(env, env_file=None))
+        assert broker.publish(Q, "signed.json", b"{}") is Published.NEW
+        broker.close()
+        stranger = tmp_path / "stranger.creds"  # a user no account of this server signed
+        _, other = operator_mode(tmp_path / "elsewhere", port)
+        stranger.write_text(other.read_text())
+        with pytest.raises(UnavailableError) as caught:
+            JetStreamBroker(load_config({**env, "NATS_CREDS": str(stranger)}, env_file=None)).publish(
+                Q, "x.json", b"{}"
+            )
+    finally:
+        node.stop()
+    seeds = [line for f in (creds, stranger) for line in f.read_text().splitlines() if line.startswith("SU")]
+    assert len(seeds) == 2
+    for seed in seeds:
+        assert seed not in caplog.text and seed not in caught.value.problem
+
+
+def test_a_missing_creds_file_is_a_start_up_error(nats_server: Any, tmp_path: Path) -> None:
+    env = {**jetstream_env(nats_server.url, tmp_path / "data"), "NATS_CREDS": str(tmp_path / "nowhere.creds")}
+    with pytest.raises(StartupError, match="NATS_CREDS"):
+        JetStreamBroker(load_config(env, env_file=None)).publish(Q, "x.json", b"{}")
+
+
 def test_settings_refuse_bad_nats_values_without_showing_a_url(tmp_path: Path) -> None:
     from daemon.config import ConfigError
 

@@ -27,6 +27,7 @@ from nats.js import JetStreamContext
 
 from daemon.broker import UnavailableError
 from daemon.config import Config
+from daemon.errors import StartupError
 from daemon.redact import redact_urls, safe_url
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class Link:
         }
         if cfg.nats_creds is not None:
             if not cfg.nats_creds.is_file():
-                raise UnavailableError(f"NATS_CREDS ({cfg.nats_creds}) is not a readable file")
+                raise StartupError(f"NATS_CREDS names {cfg.nats_creds}, which is not a readable file")
             options["user_credentials"] = str(cfg.nats_creds)
         if cfg.nats_user:
             options["user"] = cfg.nats_user
