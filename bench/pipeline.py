@@ -1,7 +1,12 @@
 """The post-call pipeline as it runs in production, against the raw floor on the same machine.
 
     python bench/pipeline.py [--burst 10000] [--rate 50] [--latency-calls 500] [--backlog 100000]
-                             [--processors 1] [--deliveries 1]
+                             [--processors 1] [--deliveries 1] [--broker file|jetstream]
+
+With --broker jetstream the same three figures are taken in the same run for the file backend
+and for BROKER=jetstream on one local nats-server (deploy/nats/loopback/n1.conf, started
+here), and printed side by side with their ratio. JetStream's producer publishes (a PubAck
+means stored) where the file backend's renames a file into transcripts/.
 
 Processor and delivery run as separate processes (`python -m daemon run processor` /
 `run delivery`) on a temporary DATA_DIR and deliver to the local receiver (stages/sink.py)
@@ -29,6 +34,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,11 +116,104 @@ def serial_floor(base: Path, sink: WebhookSink, n: int, label: str) -> float:
 # -- the pipeline --------------------------------------------------------------------------------
 
 
+class Feed:
+    """How calls arrive: files renamed into transcripts/ (the file backend)."""
+
+    env: dict[str, str] = {}  # noqa: RUF012 - replaced per instance by JetStreamFeed
+
+    def start(self, root: Path) -> None:
+        self.root = root
+
+    def burst(self, calls: list[tuple[str, str, bytes]]) -> float:
+        staging = self.root / "staging"  # not tmp/: the stages clean that of files they do not own
+        for name, _, data in calls:
+            (staging / name).write_bytes(data)
+        start = time.time()
+        for name, _, _ in calls:  # "at once": renames into the inbox, as fast as they go
+            os.rename(staging / name, self.root / "transcripts" / name)
+        return start
+
+    def arrive(self, name: str, data: bytes) -> None:
+        write_durably(self.root / "transcripts", name, data, self.root / "staging")
+
+    def prefill(self, calls: list[tuple[str, str, bytes]]) -> None:
+        for name, _, data in calls:
+            (self.root / "transcripts" / name).write_bytes(data)
+        os.sync()  # the backlog is on disk before the clock starts
+
+    def close(self) -> None:
+        pass
+
+
+class JetStreamFeed(Feed):
+    """Calls published into BROKER=jetstream's transcripts stream, as an intake on any host does."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def start(self, root: Path) -> None:
+        from daemon.brokers.jetstream import JetStreamBroker
+        from daemon.config import load_config
+
+        super().start(root)
+        prefix = f"BENCH{uuid.uuid4().hex[:8]}"
+        self.env = {"BROKER": "jetstream", "NATS_URL": self.url, "NATS_STREAM_PREFIX": prefix}
+        self.broker = JetStreamBroker(load_config({**self.env, "DATA_DIR": str(root)}, env_file=None))
+        self.broker.ensure()
+
+    def _publish(self, name: str, data: bytes) -> None:
+        self.broker.publish("transcripts", name, data)
+
+    def burst(self, calls: list[tuple[str, str, bytes]]) -> float:
+        """ "At once": publishes in flight 128 at a time, as a bulk producer would send them."""
+        start = time.time()
+        for i in range(0, len(calls), 128):
+            self._publish_many(calls[i : i + 128])
+        return start
+
+    def _publish_many(self, calls: list[tuple[str, str, bytes]]) -> None:
+        import asyncio
+
+        from daemon.brokers.jetstream import ops
+        from daemon.brokers.jetstream.layout import NAME, TIME
+
+        link, layout = self.broker.link, self.broker.layout
+
+        async def put_all() -> None:
+            await asyncio.gather(
+                *(
+                    ops.publish_named(
+                        link.js,
+                        layout.work_stream("transcripts"),
+                        lambda n: layout.work("transcripts", n),
+                        name,
+                        data,
+                        {NAME: name, TIME: repr(time.time())},
+                    )
+                    for name, _, data in calls
+                )
+            )
+            await link.nc.publish(layout.bell("transcripts"), b"")
+
+        link.call(put_all(), timeout=60)
+
+    def arrive(self, name: str, data: bytes) -> None:
+        self._publish(name, data)
+
+    def prefill(self, calls: list[tuple[str, str, bytes]]) -> None:
+        for i in range(0, len(calls), 128):
+            self._publish_many(calls[i : i + 128])
+
+    def close(self) -> None:
+        self.broker.close()
+
+
 class Stages:
     """Processor(s) and delivery as real processes on one data folder."""
 
-    def __init__(self, root: Path, url: str, processors: int, deliveries: int) -> None:
+    def __init__(self, root: Path, url: str, processors: int, deliveries: int, feed: Feed) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "DATA_DIR": str(root), "SINGLEINTERFACE_WEBHOOK_URL": url}
+        env |= feed.env
         argv = [sys.executable, "-m", "daemon", "--env-file", os.devnull, "run"]
         names = ["processor"] * processors + ["delivery"] * deliveries
         # Logging as in production: a line per call at INFO, into one file per stage process.
@@ -153,10 +253,10 @@ def wait_received(sink: WebhookSink, refs: set[str], timeout: float) -> dict[str
     return got
 
 
-def wait_ready(sink: WebhookSink, root: Path, timeout: float = 30) -> None:
+def wait_ready(sink: WebhookSink, feed: Feed, timeout: float = 30) -> None:
     """One call through, so the stages are up before anything is timed."""
     [(name, ref, data)] = corpus(1, "w")
-    write_durably(root / "transcripts", name, data, root / "staging")
+    feed.arrive(name, data)
     wait_received(sink, {ref}, timeout)
 
 
@@ -169,44 +269,70 @@ def drain_rates(start: float, answered: list[float]) -> tuple[float, float]:
     return n / (times[-1] - start), (n - 2 * (n // 10)) / max(high - low, 1e-9)
 
 
-def burst(root: Path, sink: WebhookSink, n: int) -> tuple[float, float]:
-    calls = corpus(n, "b")
-    staging = root / "staging"  # not tmp/: the stages clean that of files they do not own
-    for name, _, data in calls:
-        (staging / name).write_bytes(data)
-    start = time.time()
-    for name, _, _ in calls:  # "at once": renames into the inbox, as fast as they go
-        os.rename(staging / name, root / "transcripts" / name)
+def burst(feed: Feed, sink: WebhookSink, n: int, tag: str) -> tuple[float, float]:
+    calls = corpus(n, f"b{tag}")
+    start = feed.burst(calls)
     got = wait_received(sink, {ref for _, ref, _ in calls}, timeout=600)
     return drain_rates(start, list(got.values()))
 
 
-def latency(root: Path, sink: WebhookSink, rate: float, n: int) -> list[float]:
-    calls = corpus(n, "l")
+def latency(feed: Feed, sink: WebhookSink, rate: float, n: int, tag: str) -> list[float]:
+    calls = corpus(n, f"l{tag}")
     arrived: dict[str, float] = {}
     interval = 1 / rate
     next_at = time.monotonic()
     for name, ref, data in calls:
         next_at += interval
-        write_durably(root / "transcripts", name, data, root / "staging")
+        feed.arrive(name, data)
         arrived[ref] = time.time()
         time.sleep(max(0.0, next_at - time.monotonic()))
     got = wait_received(sink, set(arrived), timeout=120)
     return sorted((got[ref] - arrived[ref]) * 1000 for ref in arrived)
 
 
-def backlog(base: Path, sink: WebhookSink, n: int, processors: int, deliveries: int) -> tuple[float, float]:
-    root = make_data_dir(base, "backlog")
-    calls = corpus(n, "k")
-    for name, _, data in calls:
-        (root / "transcripts" / name).write_bytes(data)
-    os.sync()  # the backlog is on disk before the clock starts
-    stages = Stages(root, sink.url, processors, deliveries)
+def backlog(
+    base: Path, sink: WebhookSink, n: int, processors: int, deliveries: int, feed: Feed, tag: str
+) -> tuple[float, float]:
+    root = make_data_dir(base, f"backlog{tag}")
+    calls = corpus(n, f"k{tag}")
+    feed.start(root)
     try:
-        got = wait_received(sink, {ref for _, ref, _ in calls}, timeout=max(600, n / 20))
+        feed.prefill(calls)
+        stages = Stages(root, sink.url, processors, deliveries, feed)
+        try:
+            got = wait_received(sink, {ref for _, ref, _ in calls}, timeout=max(600, n / 20))
+        finally:
+            stages.stop()
     finally:
-        stages.stop()
+        feed.close()
     return drain_rates(stages.launched_at, list(got.values()))
+
+
+@dataclass
+class Figures:
+    burst: float
+    steady: float
+    lat: list[float]
+    drain: float
+    drain_steady: float
+
+
+def measure(base: Path, sink: WebhookSink, args: argparse.Namespace, feed: Feed, tag: str) -> Figures:
+    """Burst and latency on one running pipeline, then the backlog drain from a cold start."""
+    root = make_data_dir(base, f"pipeline{tag}")
+    feed.start(root)
+    try:
+        stages = Stages(root, sink.url, args.processors, args.deliveries, feed)
+        try:
+            wait_ready(sink, feed)
+            rate, steady = burst(feed, sink, args.burst, tag)
+            lat = latency(feed, sink, args.rate, args.latency_calls, tag)
+        finally:
+            stages.stop()
+    finally:
+        feed.close()
+    drain, drain_steady = backlog(base, sink, args.backlog, args.processors, args.deliveries, feed, tag)
+    return Figures(rate, steady, lat, drain, drain_steady)
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -221,25 +347,29 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=100_000, help="files waiting at start (default 100000)")
     parser.add_argument("--processors", type=int, default=1, help="processor processes (default 1)")
     parser.add_argument("--deliveries", type=int, default=1, help="delivery processes (default 1)")
+    parser.add_argument(
+        "--broker", choices=("file", "jetstream"), default="file", help="jetstream: also measure it, beside file"
+    )
     args = parser.parse_args()
 
     base = Path(tempfile.mkdtemp(prefix="callpipe-bench-"))
     sink = WebhookSink(base / "sink").start()
+    nats = None
     try:
-        # The floor is measured before and after the burst and averaged: the machine's speed drifts.
+        # The floor is measured before and after the runs and averaged: the machine's speed drifts.
         floor_before = serial_floor(base, sink, min(args.burst, 2000), "floor-before")
-        root = make_data_dir(base, "pipeline")
-        stages = Stages(root, sink.url, args.processors, args.deliveries)
-        try:
-            wait_ready(sink, root)
-            burst_rate, burst_steady = burst(root, sink, args.burst)
-            lat = latency(root, sink, args.rate, args.latency_calls)
-        finally:
-            stages.stop()
+        file = measure(base, sink, args, Feed(), "f")
+        js = None
+        if args.broker == "jetstream":
+            from tests.natsserver import NatsCluster
+
+            nats = NatsCluster(base / "nats", size=1).start()
+            js = measure(base, sink, args, JetStreamFeed(nats.url), "j")
         floor_after = serial_floor(base, sink, min(args.burst, 2000), "floor-after")
         floor = (floor_before + floor_after) / 2
-        drain_rate, drain_steady = backlog(base, sink, args.backlog, args.processors, args.deliveries)
     finally:
+        if nats is not None:
+            nats.stop()
         sink.close()
         shutil.rmtree(base, ignore_errors=True)
 
@@ -248,18 +378,30 @@ def main() -> None:
         "local receiver"
     )
     print(f"  serial floor (hops + POST)   {floor:8.0f} calls/s   (before {floor_before:.0f}, after {floor_after:.0f})")
+    report("file", file, args, floor)
+    if js is not None:
+        report("jetstream", js, args, floor)
+        print("  jetstream beside file, this run:")
+        print(f"    burst    {js.burst / file.burst:5.2f}x  (target >= 0.8x; steady {js.steady / file.steady:.2f}x)")
+        print(f"    backlog  {js.drain / file.drain:5.2f}x  (steady {js.drain_steady / file.drain_steady:.2f}x)")
+        p99, file_p99 = percentile(js.lat, 0.99), percentile(file.lat, 0.99)
+        print(f"    p99      {p99:6.1f} ms against {file_p99:.1f} ms (target < 50 ms)")
+
+
+def report(label: str, f: Figures, args: argparse.Namespace, floor: float) -> None:
+    print(f"  {label}:")
     print(
-        f"  burst of {args.burst:<7d}            {burst_rate:8.0f} calls/s   "
-        f"{burst_rate / floor:5.2f}x the floor    (target >= 1.0x; steady {burst_steady:.0f}/s)"
+        f"    burst of {args.burst:<7d}          {f.burst:8.0f} calls/s   "
+        f"{f.burst / floor:5.2f}x the floor    (target >= 1.0x; steady {f.steady:.0f}/s)"
     )
     print(
-        f"  latency at {args.rate:g}/s ({len(lat)} calls)   p50 {statistics.median(lat):6.1f} ms   "
-        f"p99 {percentile(lat, 0.99):6.1f} ms   (target p99 <= 100 ms)"
+        f"    latency at {args.rate:g}/s ({len(f.lat)} calls) p50 {statistics.median(f.lat):6.1f} ms   "
+        f"p99 {percentile(f.lat, 0.99):6.1f} ms   (target p99 <= 100 ms)"
     )
     print(
-        f"  backlog of {args.backlog:<7d}          {drain_rate:8.0f} calls/s   "
-        f"{drain_rate / burst_rate:5.2f}x the burst    (target >= 0.9x; steady {drain_steady:.0f}/s, "
-        f"{drain_steady / burst_steady:.2f}x)"
+        f"    backlog of {args.backlog:<7d}        {f.drain:8.0f} calls/s   "
+        f"{f.drain / f.burst:5.2f}x the burst    (target >= 0.9x; steady {f.drain_steady:.0f}/s, "
+        f"{f.drain_steady / f.steady:.2f}x)"
     )
 
 

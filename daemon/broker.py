@@ -302,6 +302,10 @@ class Broker(abc.ABC):
         """Problems of the broker itself (a lost node, a stream without quorum), for `status`."""
         return []
 
+    def describe(self) -> dict[str, Any]:
+        """What `status` shows of the broker beside its queues (nodes, consumers); {} for none."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 - a backend with nothing to release keeps this default
         """Release connections; consumers are closed by their stages."""
 

@@ -109,6 +109,27 @@ def _field_map(value: tuple[str, ...]) -> str | None:
     return None
 
 
+def _nats_urls(value: Secret) -> str | None:
+    servers = [part.strip() for part in value.reveal().split(",") if part.strip()]
+    if not servers or not all(re.match(r"^(nats|tls)://[^\s/]+$", s) for s in servers):
+        return "must be nats:// or tls:// URLs (host:port), separated by commas"
+    return None
+
+
+def _stream_prefix(value: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,31}", value):
+        return "must be 1-32 letters, digits, _ or -, starting with a letter"
+    return None
+
+
+def _replicas(value: int) -> str | None:
+    return None if 1 <= value <= 5 else "must be 1 to 5 (3 for a three-node cluster)"
+
+
+def _at_least_a_second(value: float) -> str | None:
+    return None if value >= 1 else "must be at least 1s"
+
+
 def _one_of(*choices: str) -> Any:
     def check(value: str) -> str | None:
         return None if value in choices else "must be one of " + ", ".join(choices)
@@ -132,6 +153,17 @@ class Config:
     heartbeat_seconds: Duration = setting("HEARTBEAT_SECONDS", Duration(2), check=_positive)
     status_max_queue_age: Duration = setting("STATUS_MAX_QUEUE_AGE", Duration(600), check=_positive)
     status_max_task_age: Duration = setting("STATUS_MAX_TASK_AGE", Duration(300), check=_positive)
+
+    # -- the jetstream broker (BROKER=jetstream) ------------------------------------------
+    # NATS_URL may carry user:password, so it is a Secret: never shown, not even when invalid.
+    nats_url: Secret = setting("NATS_URL", Secret("nats://127.0.0.1:4222"), check=_nats_urls)
+    nats_creds: Path | None = setting("NATS_CREDS", None, help="a .creds file (JWT and seed)")
+    nats_user: str = setting("NATS_USER", "")
+    nats_password: Secret = setting("NATS_PASSWORD", Secret(""))
+    nats_stream_prefix: str = setting("NATS_STREAM_PREFIX", "CALLPIPE", check=_stream_prefix)
+    nats_replicas: int = setting("NATS_REPLICAS", 1, check=_replicas)
+    nats_ack_wait: Duration = setting("NATS_ACK_WAIT", Duration(30), check=_at_least_a_second)
+    nats_timeout: Duration = setting("NATS_TIMEOUT", Duration(5), check=_positive)
 
     # -- analysis ------------------------------------------------------------------------
     call_vendor: str = setting("CALL_VENDOR", "Ozonetel")

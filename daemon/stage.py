@@ -25,17 +25,16 @@ from daemon.broker import Broker, Consumer, Message, UnavailableError
 from daemon.brokers import open_broker
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
+from daemon.errors import StartupError
 from daemon.logs import task as task_extra
 from daemon.middleware import Middleware, default_middleware, dispatch
+
+__all__ = ["QueueStage", "Stage", "StartupError", "describe_os_error"]
 
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0  # how long a stage waits, at most, between tries against a failing machine
-
-
-class StartupError(Exception):
-    """A stage refuses to start; the message says what to fix (exit 78: do not restart)."""
 
 
 class Stage:
@@ -95,6 +94,8 @@ class QueueStage(Stage):
     def close(self) -> None:
         if hasattr(self, "consumer"):
             self.consumer.close()
+        if hasattr(self, "broker") and self._given_broker is None:
+            self.broker.close()  # a connection of its own (jetstream), closed with the stage
 
     def wakeup_event(self) -> threading.Event | None:
         return self.consumer.wakeup

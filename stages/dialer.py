@@ -21,11 +21,11 @@ from collections import deque
 from calls.account import AGENT, BALANCE
 from calls.batching import BatchDialer, PlannedDial, caller_id
 from calls.eligibility import Action, Decision, DialRules, plan_cycle
+from calls.kvstore import open_call_store
 from calls.phones import lead_key
 from calls.reconcile import Reconciler
 from calls.sheet_columns import CLEARED_ON_DIAL, lead_data
 from calls.sheet_sync import RowSync
-from calls.store import CallStore
 from calls.tracker import CallTracker
 from daemon.broker import Broker
 from daemon.brokers import open_broker
@@ -75,9 +75,9 @@ class DialerStage(Stage):
         except (ValueError, SheetError) as exc:
             raise StartupError(str(exc)) from None
         self.sheet = sheet
-        self.store = CallStore(cfg.data_dir)
-        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock, writes_lock=self.store.sheet_writes_lock)
         self.broker = self._given_broker or open_broker(cfg, clock=self.clock)
+        self.store = open_call_store(cfg, self.broker)  # BROKER=jetstream: shared by every host
+        self.writer = SheetWriter(sheet, cfg.sheet_flush_seconds, self.clock, writes_lock=self.store.sheet_writes_lock)
         self.tracker = CallTracker(cfg, self.store, self.clock, self.broker)
         self.bolna = self._bolna or BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)
         self.rows = RowSync(self.writer, self.tracker, cfg.phone_region, cfg.tz)

@@ -19,9 +19,10 @@ import time
 import uuid
 from typing import Any
 
+from calls.kvstore import open_call_store
 from calls.sheet_columns import ResultFinder, result_fields
 from calls.sheet_sync import RowSync
-from calls.store import Attempt, CallStore, LeadCalls
+from calls.store import Attempt, LeadCalls
 from calls.tracker import CallTracker
 from daemon import metrics
 from daemon.broker import Broker, QueueName, State
@@ -90,7 +91,7 @@ class IntakeStage(Stage):
         except SheetError as exc:
             raise StartupError(f"cannot open the lead sheet: {exc}") from None
         self.broker = self._given_broker or open_broker(cfg, clock=self.clock)
-        self.store = CallStore(cfg.data_dir)
+        self.store = open_call_store(cfg, self.broker)  # BROKER=jetstream: shared by every host
         self.tracker = CallTracker(cfg, self.store, self.clock, self.broker)
         if recovered := self.tracker.recover():
             log.warning("finished %d transcript task(s) a crash had interrupted", recovered)

@@ -67,3 +67,23 @@ def _restore_umask() -> Iterator[None]:
     os.umask(before)
     yield
     os.umask(before)
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real nats-server for the session (each test keeps to streams of its own prefix)."""
+    from tests.natsserver import NatsCluster
+
+    cluster = NatsCluster(tmp_path_factory.mktemp("nats"), size=1).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Three real nats-servers clustered on loopback, for the slow suites (R3 streams)."""
+    from tests.natsserver import NatsCluster
+
+    cluster = NatsCluster(tmp_path_factory.mktemp("nats-cluster"), size=3).start()
+    yield cluster
+    cluster.stop()

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import signal
 import subprocess
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from daemon.broker import Envelope, Published, QueueName, State, UnavailableError
-from tests.backends import HARNESSES, Harness
+from tests.backends import HARNESSES, Harness, harness_params
 from tests.conftest import wait_for
 
 Q = QueueName.TRANSCRIPTS
 
 
-@pytest.fixture(params=sorted(HARNESSES))
-def h(request: pytest.FixtureRequest, tmp_path: Path) -> Harness:
-    return HARNESSES[request.param](tmp_path)
+@pytest.fixture(params=harness_params())
+def h(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    harness = HARNESSES[request.param](tmp_path, request)
+    yield harness
+    harness.close()
 
 
 def names(h: Harness, state: State, queue: str = Q) -> list[str]:
@@ -71,6 +74,8 @@ def test_a_live_owners_task_is_never_taken_by_another(h: Harness) -> None:
     for _ in range(5):
         h.settle()  # rescans and recovery sweeps come and go
         assert rival.receive() is None
+    time.sleep(h.hold_lapse)  # and, where the server times holds, longer than a hold lasts unrenewed
+    assert rival.receive() is None
     held.ack()
     assert names(h, State.DONE) == ["held.json"]
 
@@ -226,9 +231,11 @@ Spawn = Callable[..., subprocess.Popen[bytes]]
 WORKER = ["-m", "tests.workers.queue_worker"]
 
 
-@pytest.fixture(params=sorted(name for name in HARNESSES if name != "memory"))
-def durable(request: pytest.FixtureRequest, tmp_path: Path) -> Harness:
-    return HARNESSES[request.param](tmp_path)
+@pytest.fixture(params=harness_params(durable_only=True))
+def durable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    harness = HARNESSES[request.param](tmp_path, request)
+    yield harness
+    harness.close()
 
 
 @pytest.mark.slow

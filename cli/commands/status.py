@@ -22,13 +22,13 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from cli.output import fmt_age, table, terminal_json, terminal_text
-from daemon.broker import Broker, QueueSummary
+from daemon.broker import Broker, QueueSummary, UnavailableError
 from daemon.brokers import open_broker
 from daemon.config import Config
 from daemon.fsutil import owner_alive
@@ -63,6 +63,7 @@ class Snapshot:
     broker_problems: list[str]
     queues: dict[str, QueueSummary]
     heartbeats: list[BeatFile]
+    broker: dict[str, Any] = field(default_factory=dict)  # nodes, consumers ... (Broker.describe)
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,20 @@ class Limits:
 
 def take_snapshot(broker: Broker, data_dir: Path, now: float) -> Snapshot:
     registry = broker.registry
+    problems = broker.health()
+    try:
+        queues = {str(queue): registry.summary(queue) for queue in registry.queues()}
+    except UnavailableError as exc:  # a server that is gone: say so, and still show the stages
+        queues = {}
+        if exc.problem not in problems:
+            problems.append(exc.problem)
     return Snapshot(
         now=now,
         data_dir=data_dir,
-        broker_problems=broker.health(),
-        queues={str(queue): registry.summary(queue) for queue in registry.queues()},
+        broker_problems=problems,
+        queues=queues,
         heartbeats=read_heartbeats(data_dir),
+        broker=broker.describe(),
     )
 
 
@@ -133,6 +142,7 @@ def evaluate(
         "queues": queue_docs,
         "dead_letters": {name: q.dead for name, q in snap.queues.items()},
         "stages": stage_docs,
+        "broker": snap.broker,
     }
 
 
@@ -249,6 +259,7 @@ def render_text(doc: dict[str, Any], tz: tzinfo) -> str:
     headers = ["queue", "waiting", "oldest", "in flight", "orphaned", "deferred", "next retry", "dead", "done"]
     out += table(headers, rows)
     out.append("")
+    out += _broker_lines(doc.get("broker") or {})
     rows = []
     for name, s in doc["stages"].items():
         live = [i for i in s["instances"] if i["state"] == s["state"]]
@@ -269,6 +280,24 @@ def render_text(doc: dict[str, Any], tz: tzinfo) -> str:
     out += [f"problem: {p}" for p in doc["problems"]]
     out.append("status: OK" if doc["healthy"] else f"status: UNHEALTHY ({len(doc['problems'])} problems)")
     return "\n".join(out) + "\n"
+
+
+def _broker_lines(broker: Mapping[str, Any]) -> list[str]:
+    """Nodes and consumers, for a broker that has them (jetstream); nothing for folders."""
+    if not broker.get("nodes"):
+        return []
+    nodes = ", ".join(f"{n['url']} {'up' if n['up'] else 'DOWN'}" for n in broker["nodes"])
+    where = f"cluster {broker['cluster']}" if broker.get("cluster") else "single server"
+    lines = [f"broker: {broker.get('backend', '?')}, {where}; nodes: {nodes}"]
+    for name, s in (broker.get("streams") or {}).items():
+        leader = s["leader"] or "NONE"
+        lines.append(f"  stream {name}: {s['messages']} messages, {s['replicas']} replica(s), leader {leader}")
+    for c in (broker.get("consumers") or {}).values():
+        lines.append(
+            f"  consumer {c['name']}: {c['held']} held, {c['redelivered']} redelivered, "
+            f"last taken {fmt_age(c['last_taken_age'])} ago"
+        )
+    return [*lines, ""]
 
 
 def main(args: argparse.Namespace, cfg: Config) -> int:

@@ -16,4 +16,9 @@ from daemon.config import Config
 def open_broker(cfg: Config, *, clock: Clock = SYSTEM_CLOCK) -> Broker:
     if cfg.broker == "file":
         return FileBroker(cfg, clock=clock)
+    if cfg.broker == "jetstream":
+        # Imported here: a file-backend process never loads nats-py.
+        from daemon.brokers.jetstream import JetStreamBroker
+
+        return JetStreamBroker(cfg, clock=clock)
     raise ValueError(f"BROKER={cfg.broker} is not a broker backend")
