@@ -33,7 +33,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from calls.phones import lead_key, to_e164
-from calls.statuses import COMPLETED, FAILED_TERMINAL, HELD, NOT_REACHED, NOT_RETRIED, STOPPABLE, rank
+from calls.statuses import ACTIVE, COMPLETED, FAILED_TERMINAL, HELD, NOT_REACHED, NOT_RETRIED, STOPPABLE, rank
 from calls.store import Attempt, LeadCalls
 from daemon.config import Config
 
@@ -43,19 +43,7 @@ NEW_STATUSES = frozenset({"", "new", "pending", "paused"})
 DO_NOT_CALL = frozenset({"do-not-call", "dnc"})
 NEVER_STATUSES = frozenset({COMPLETED, "invalid-number"}) | DO_NOT_CALL | NOT_RETRIED
 RETRY_STATUSES = (FAILED_TERMINAL - NOT_RETRIED) | {NOT_REACHED}
-ACTIVE_STATUSES = frozenset(
-    {
-        "initiating",
-        "scheduled",
-        "queued",
-        "rescheduled",
-        "initiated",
-        "ringing",
-        "in-progress",
-        "answered",
-        "call-disconnected",
-    }
-)
+ACTIVE_STATUSES = ACTIVE
 SHEET_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 

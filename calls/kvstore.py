@@ -68,17 +68,6 @@ class KvCallStore(CallStore):
                     self._revisions.clear()
                     self._lease.release()
 
-    @contextlib.contextmanager
-    def edit(self, key: str, phone: str) -> Iterator[LeadCalls]:
-        _check_key(key)
-        with self.locked():
-            lead = self.load(key)
-            before = lead.to_json() if lead else b""
-            lead = lead or LeadCalls(key, phone)
-            yield lead
-            if lead.to_json() != before:
-                self.save(lead)
-
     def save(self, lead: LeadCalls) -> None:
         with self.locked():
             key = _lead_key(lead.key)

@@ -64,6 +64,12 @@ _RANK = {
 _UNKNOWN_RANK = 1  # a status Bolna adds later never overrides a known one
 
 
+# Still on a call: every ranked status short of a final one (ours and the seed's words included).
+ACTIVE = frozenset(
+    status for status, position in _RANK.items() if position < _RANK[COMPLETED] and status not in TERMINAL
+)
+
+
 def rank(status: str) -> int:
     return _RANK.get(status, _UNKNOWN_RANK)
 

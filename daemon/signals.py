@@ -9,6 +9,7 @@ command installs its own handlers, a stop request is only remembered, then honou
 from __future__ import annotations
 
 import signal
+import threading
 from types import FrameType
 
 _early: list[int] = []
@@ -26,6 +27,21 @@ def catch_early() -> None:
 def early() -> list[int]:
     """The stop signals that came before the command's own handlers were installed."""
     return list(_early)
+
+
+def stop_event() -> threading.Event:
+    """For a service without a stage loop (the sink, the simulator): set on SIGTERM or Ctrl-C,
+    or at once if one came while it was starting up. The handlers only set it."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if _early:
+        stop.set()
+    return stop
 
 
 def restore_defaults() -> None:

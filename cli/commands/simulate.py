@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
-from types import FrameType
 
 from daemon.config import Config
-from daemon.signals import early
+from daemon.signals import stop_event
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,15 +50,7 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
         intake_token=cfg.intake_token,
         realism=HARD if args.hard else Realism(),
     )
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    if early():  # asked to stop while starting up
-        stop.set()
+    stop = stop_event()
     port = cfg.simulator_port if args.port is None else args.port
     simulator.start(cfg.simulator_host, port)
     auth = "checking the Bearer token" if cfg.bolna_api_token else "accepting any token (no BOLNA_API_TOKEN)"

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 import time
-from types import FrameType
 
 from daemon.config import Config
-from daemon.signals import early
+from daemon.signals import stop_event
 
 EX_CONFIG = 78
 PRUNE_INTERVAL = 3600.0
@@ -44,15 +41,7 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
     except OSError as exc:
         log.error("cannot listen on %s:%s: %s", cfg.sink_host, port, exc.strerror or exc)
         return 1
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    if early():  # asked to stop while starting up
-        stop.set()
+    stop = stop_event()
     sink.start()
     signed = "checking signatures" if sink.key else "not checking signatures (no WEBHOOK_SECRET)"
     log.info("listening on %s, storing payloads in %s, %s", sink.url, sink.folder, signed)
