@@ -14,6 +14,7 @@ import argparse
 import logging
 import sys
 import time
+from contextlib import closing
 
 import orjson
 
@@ -164,5 +165,5 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
     if bad:
         print(terminal_text(f"not a task name: {', '.join(map(repr, bad))}"), file=sys.stderr)
         return EX_USAGE
-    broker = open_broker(cfg)
-    return {"list": _list, "show": _show, "retry": _retry}[args.action](broker, args)
+    with closing(open_broker(cfg)) as broker:
+        return {"list": _list, "show": _show, "retry": _retry}[args.action](broker, args)

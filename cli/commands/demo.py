@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 import threading
+from contextlib import closing
 from pathlib import Path
 
 from daemon.broker import QueueName
@@ -54,14 +55,14 @@ def demo_environment(cfg: Config) -> dict[str, str]:
 
 def seed_data(cfg: Config) -> None:
     """A local sheet the first time, and the sample transcripts every time."""
-    broker = open_broker(cfg)
     leads = cfg.leads_path()
     if not leads.exists() and (SAMPLES / "leads.csv").exists():
         leads.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         leads.write_bytes((SAMPLES / "leads.csv").read_bytes())
         leads.chmod(FILE_MODE)
-    for sample in sorted((SAMPLES / "transcripts").glob("*.json")):
-        broker.publish(QueueName.TRANSCRIPTS, sample.name, sample.read_bytes())
+    with closing(open_broker(cfg)) as broker:
+        for sample in sorted((SAMPLES / "transcripts").glob("*.json")):
+            broker.publish(QueueName.TRANSCRIPTS, sample.name, sample.read_bytes())
 
 
 def main(args: argparse.Namespace, cfg: Config) -> int:

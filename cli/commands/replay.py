@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 import orjson
@@ -108,6 +109,6 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
         for call_id in unsafe:
             log.error("not a call id: %r (use 1-128 characters of A-Z a-z 0-9 . _ -)", call_id)
         return EX_USAGE
-    broker = open_broker(cfg)
-    replayed = [replay_one(broker, cfg, c, deliver_only=args.deliver_only) for c in args.call_ids]
+    with closing(open_broker(cfg)) as broker:
+        replayed = [replay_one(broker, cfg, c, deliver_only=args.deliver_only) for c in args.call_ids]
     return 0 if all(replayed) else EX_NOT_FOUND

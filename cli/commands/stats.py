@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from contextlib import closing
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -46,7 +47,8 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
         except ValueError as exc:
             print(exc, file=sys.stderr)
             return 2
-    loaded = load_results(open_broker(cfg).registry, tz, since=since)
+    with closing(open_broker(cfg)) as broker:
+        loaded = load_results(broker.registry, tz, since=since)
     report = compute((r.payload for r in loaded.records), tz)
     window = "all calls" if since is None else "calls started since " + _local(since, tz)
     # Said in the output itself: log lines go to stdout too and would break --json.

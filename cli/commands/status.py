@@ -22,6 +22,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -307,7 +308,8 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
     if unknown:
         print(f"--expect: unknown stage(s) {', '.join(unknown)}; stages are: {', '.join(names)}", file=sys.stderr)
         return 2
-    snap = take_snapshot(open_broker(cfg), cfg.data_dir, time.time())
+    with closing(open_broker(cfg)) as broker:
+        snap = take_snapshot(broker, cfg.data_dir, time.time())
     limits = Limits(cfg.heartbeat_seconds, cfg.status_max_queue_age, cfg.status_max_task_age)
     doc = evaluate(snap, stages=names, expect=expect, limits=limits, process_alive=owner_alive)
     if args.json:
