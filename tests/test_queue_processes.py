@@ -142,19 +142,19 @@ def test_burst_of_20000_files_is_fully_processed(cfg: Config, tmp_path: Path, sp
     log = tmp_path / "work.log"
     w = spawn(WORKER, env=worker_env(cfg, log, RESCAN_SECONDS="1"))
     inbox = cfg.data_dir / "transcripts"
-    assert wait_for(
-        lambda: (
-            (cfg.data_dir / "state" / "heartbeats").exists() and any((cfg.data_dir / "state" / "heartbeats").iterdir())
-        )
-    )
+    # Consuming, not merely started: the heartbeat comes before set-up declares the folders,
+    # so wait until a first task has gone all the way through.
+    assert wait_for(inbox.is_dir, timeout=30)
+    (inbox / "ready.json").write_bytes(b'{"call_ref_id": "ready"}')
+    assert wait_for(lambda: folder(cfg, "done/transcripts") == ["ready.json"], timeout=30)
     body = b'{"call_ref_id": "b"}'
     for i in range(20000):
         fd = os.open(inbox / f"b{i:05d}.json", os.O_WRONLY | os.O_CREAT, 0o644)
         os.write(fd, body)
         os.close(fd)
-    assert wait_for(lambda: len(folder(cfg, "done/transcripts")) == 20000, timeout=150, interval=0.5)
+    assert wait_for(lambda: len(folder(cfg, "done/transcripts")) == 20001, timeout=150, interval=0.5)
     w.send_signal(signal.SIGTERM)
     assert w.wait(timeout=20) == 0
     done = events(log)
-    assert len([k for k in done if k[0] == "done"]) == 20000
+    assert len([k for k in done if k[0] == "done"]) == 20001
     assert max(done.values()) == 1
