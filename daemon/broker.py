@@ -60,8 +60,25 @@ class Published(StrEnum):
     """What a publish came to. A name is never silently overwritten."""
 
     NEW = "new"
-    DUPLICATE = "duplicate"  # the same bytes already wait under this name: nothing to do
-    CONFLICT = "conflict"  # different bytes wait under this name: the newcomer is dead-lettered
+    DUPLICATE = "duplicate"  # the same task already waits under this name: nothing to do
+    CONFLICT = "conflict"  # a different task waits under this name: the newcomer is dead-lettered
+
+
+# Says whether the body already waiting under a name is the task being published. By default
+# the same bytes; a stage whose bodies differ in incidental fields (a timestamp) says it better.
+# The backends read the waiting body only when the name is taken, so this costs nothing else.
+SameTask = Callable[[bytes], bool]
+
+
+def is_same(waiting: bytes, body: bytes, same: SameTask | None) -> bool:
+    return same(waiting) if same is not None else waiting == body
+
+
+def conflict_reason(name: str, queue: str) -> str:
+    return (
+        f"a different task named {name} already waits in {queue}; this one was kept here instead of "
+        "replacing it (retry it once the other is done)"
+    )
 
 
 @dataclass
@@ -274,8 +291,12 @@ class Broker(abc.ABC):
     registry: Registry
 
     @abc.abstractmethod
-    def publish(self, queue: str, name: str, body: bytes) -> Published:
-        """Put a task into `queue`. `name` is 1-128 of [A-Za-z0-9._-], not starting with a dot."""
+    def publish(self, queue: str, name: str, body: bytes, *, same: SameTask | None = None) -> Published:
+        """Put a task into `queue`. `name` is 1-128 of [A-Za-z0-9._-], not starting with a dot.
+
+        A task already waiting under `name` is never replaced: if `same` (by default, equal
+        bytes) says it is this task, the publish is a DUPLICATE; otherwise a CONFLICT, and
+        `body` is kept as a dead letter beside a reason."""
 
     @abc.abstractmethod
     def consume(self, queue: str) -> Consumer:

@@ -3,7 +3,7 @@
 Each transcript becomes one result of the same name in the results queue, and only then is
 the transcript acked (kept as finished work, for replay). A crash between the two
 reprocesses the transcript; the result comes out with the same `webhook_id`, and a waiting
-result with the same bytes makes the second publish a no-op. Several processors may drain
+result with that id makes the second publish a no-op. Several processors may drain
 one queue: the broker gives each transcript to one of them.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from analysis import Analysis, AnalysisSettings, Analyzer, BadTranscript
-from daemon.broker import Message, Published, QueueName, State, encode
+from daemon.broker import Message, Published, QueueName, SameTask, encode
 from daemon.logs import pii
 from daemon.logs import task as task_extra
 from daemon.stage import QueueStage, StartupError
@@ -41,6 +41,20 @@ def result_document(message: Message, analysis: Analysis, processed_at: str) -> 
     }
 
 
+def same_result(webhook: str) -> SameTask:
+    """Results differ in `processed_at`, so their bytes never match; the payload's id says
+    whether a waiting result is this one, which then need not be published again."""
+
+    def carries_it(waiting: bytes) -> bool:
+        try:
+            doc = orjson.loads(waiting)
+        except orjson.JSONDecodeError:
+            return False
+        return isinstance(doc, dict) and doc.get("webhook_id") == webhook
+
+    return carries_it
+
+
 class ProcessorStage(QueueStage):
     name = "processor"
     queue_name = QueueName.TRANSCRIPTS
@@ -52,20 +66,6 @@ class ProcessorStage(QueueStage):
             raise StartupError(f"analysis data (MODEL_CATALOG, ANALYSIS_PHRASES): {exc}") from None
         self.extracted_fields = field_map(self.cfg.extracted_fields)
         super().setup()
-
-    def _already_waiting(self, name: str, msg_id: str) -> bool:
-        """The waiting result of this name carries the same webhook-id: the same payload.
-
-        Results differ in `processed_at`, so the broker sees different bytes; the payload's id
-        says whether they are one result, which then need not be published again."""
-        entry = self.broker.registry.locate(QueueName.RESULTS, name, (State.WAITING,))
-        if entry is None:
-            return False
-        try:
-            waiting = orjson.loads(self.broker.registry.read(entry, self.cfg.max_task_bytes))
-        except (OSError, LookupError, orjson.JSONDecodeError):
-            return False
-        return isinstance(waiting, dict) and waiting.get("webhook_id") == msg_id
 
     def handle(self, message: Message) -> None:
         try:
@@ -86,12 +86,13 @@ class ProcessorStage(QueueStage):
             )
         processed_at = datetime.fromtimestamp(self.clock.now(), self.cfg.tz).isoformat(timespec="seconds")
         doc = result_document(message, analysis, processed_at)
-        if self._already_waiting(message.name, doc["webhook_id"]):
+        outcome = self.broker.publish(QueueName.RESULTS, message.name, encode(doc), same=same_result(doc["webhook_id"]))
+        if outcome is Published.DUPLICATE:
             log.info(
                 "the same result waits already (a crash, or a replay): not published twice",
                 extra=task_extra(analysis.call_ref_id, "duplicate"),
             )
-        elif self.broker.publish(QueueName.RESULTS, message.name, encode(doc)) is Published.CONFLICT:
+        elif outcome is Published.CONFLICT:
             log.warning(
                 "a different result of this name waits; this one is kept as a dead letter beside it",
                 extra=task_extra(analysis.call_ref_id, "conflict"),

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 from daemon.broker import Envelope, Published, QueueName, State, UnavailableError
@@ -182,6 +183,30 @@ def test_a_publish_never_silently_overwrites_a_waiting_task(h: Harness) -> None:
     (dead,) = h.open().registry.entries(Q, State.DEAD)
     assert h.open().registry.read(dead, 1 << 20) == b'{"v": 2}'
     assert "already waits" in dead.reason["reason"]
+
+
+def test_a_publisher_says_which_waiting_task_is_the_same_one(h: Harness) -> None:
+    """Bytes that differ only in a timestamp are one task when `same` says so; else a conflict."""
+    broker = h.open()
+    assert broker.publish(Q, "r.json", b'{"id": "a", "at": 1}') is Published.NEW
+    seen: list[bytes] = []
+
+    def carries(ident: bytes) -> Callable[[bytes], bool]:
+        def same(waiting: bytes) -> bool:
+            seen.append(waiting)
+            return orjson.loads(waiting)["id"] == ident.decode()
+
+        return same
+
+    assert broker.publish(Q, "r.json", b'{"id": "a", "at": 2}', same=carries(b"a")) is Published.DUPLICATE
+    assert seen == [b'{"id": "a", "at": 1}']  # it was shown the waiting body, whole
+    assert broker.publish(Q, "r.json", b'{"id": "b", "at": 3}', same=carries(b"b")) is Published.CONFLICT
+    (waiting,) = h.open().registry.entries(Q, State.WAITING)
+    assert h.open().registry.read(waiting, 1 << 20) == b'{"id": "a", "at": 1}'
+    (dead,) = h.open().registry.entries(Q, State.DEAD)
+    assert h.open().registry.read(dead, 1 << 20) == b'{"id": "b", "at": 3}'
+    assert broker.publish(Q, "fresh.json", b"{}", same=carries(b"c")) is Published.NEW  # asked only when taken
+    assert len(seen) == 2
 
 
 def test_release_puts_a_task_back_after_a_delay_unchanged(h: Harness) -> None:

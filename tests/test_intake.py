@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from calls.store import CallStore
-from daemon.broker import Published, QueueName, State, UnavailableError
+from daemon.broker import Published, QueueName, SameTask, State, UnavailableError
 from daemon.brokers.file import FileBroker
 from daemon.clock import FakeClock
 from daemon.config import Config, Secret
@@ -504,10 +504,10 @@ class FullDiskBroker(FileBroker):
 
     full = False
 
-    def publish(self, queue: str, name: str, body: bytes) -> Published:
+    def publish(self, queue: str, name: str, body: bytes, *, same: SameTask | None = None) -> Published:
         if self.full:
             raise UnavailableError("disk full on DATA_DIR")
-        return super().publish(queue, name, body)
+        return super().publish(queue, name, body, same=same)
 
 
 def test_a_transcript_interrupted_by_a_full_disk_is_finished_by_the_next_event(icfg: Config) -> None:

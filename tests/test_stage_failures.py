@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from daemon.broker import Message, Published, QueueName, State, UnavailableError
+from daemon.broker import Message, Published, QueueName, SameTask, State, UnavailableError
 from daemon.brokers.memory import MemoryBroker
 from daemon.clock import FakeClock
 from daemon.config import Config
@@ -30,10 +30,10 @@ class FaultyBroker(MemoryBroker):
 
     failing: str | None = None
 
-    def publish(self, queue: str, name: str, body: bytes) -> Published:
+    def publish(self, queue: str, name: str, body: bytes, *, same: SameTask | None = None) -> Published:
         if self.failing is not None:
             raise UnavailableError(self.failing)
-        return super().publish(queue, name, body)
+        return super().publish(queue, name, body, same=same)
 
 
 def states(broker: MemoryBroker, queue: str) -> dict[str, list[str]]:

@@ -25,7 +25,10 @@ from daemon.broker import (
     QueueName,
     QueueSummary,
     Registry,
+    SameTask,
     State,
+    conflict_reason,
+    is_same,
 )
 from daemon.clock import SYSTEM_CLOCK, Clock
 
@@ -216,16 +219,16 @@ class MemoryBroker(Broker):
             raise ValueError(f"unknown queue {name!r}; queues are {', '.join(self.queues)}")
         return self.queues[name]
 
-    def publish(self, queue: str, name: str, body: bytes) -> Published:
+    def publish(self, queue: str, name: str, body: bytes, *, same: SameTask | None = None) -> Published:
         q = self.queue(queue)
         if queue == QueueName.INTAKE:
             raise ValueError(f"{queue} holds dead letters only: nothing is published to it")
         with self.lock:
             held = q.waiting.get(name)
             if held is not None:
-                if held.body == body:
+                if is_same(held.body, body, same):
                     return Published.DUPLICATE
-                reason = f"a different task named {name} already waits in {queue}"
+                reason = conflict_reason(name, queue)
                 q.dead[_unique(name, q.dead)] = _Task(name, body, self.clock.now(), reason={"reason": reason})
                 return Published.CONFLICT
             q.waiting[name] = _Task(name, bytes(body), self.clock.now(), Envelope(published_at=self.clock.now()))

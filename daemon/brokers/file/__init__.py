@@ -10,12 +10,12 @@ import os
 import threading
 
 from daemon import fsutil
-from daemon.broker import Broker, Consumer, Entry, Published, State
+from daemon.broker import Broker, Consumer, Entry, Published, SameTask, State, conflict_reason
 from daemon.brokers.file.layout import ensure, folders, tmp_dir
 from daemon.brokers.file.problems import unavailable
 from daemon.brokers.file.queue import FileMessage, FileQueue
 from daemon.brokers.file.registry import REASON_SUFFIX, FileRegistry, read_regular
-from daemon.brokers.file.writes import conflict_reason, keep_dead, publish_into, reason_text
+from daemon.brokers.file.writes import keep_dead, publish_into, reason_text
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 
@@ -76,18 +76,18 @@ class FileBroker(Broker):
                 self._queues[queue] = q
             return FileConsumer(self._queues[queue])
 
-    def publish(self, queue: str, name: str, body: bytes) -> Published:
+    def publish(self, queue: str, name: str, body: bytes, *, same: SameTask | None = None) -> Published:
         self._ensure()
         local = self._queues.get(queue)
         if local is not None:
-            return local.publish(name, body)  # also indexes it for this process's consumer
+            return local.publish(name, body, same)  # also indexes it for this process's consumer
         f = folders(self.root, queue)
         if f.inbox is None:
             raise ValueError(f"{queue} holds dead letters only: nothing is published to it")
         if not fsutil.is_safe_name(name):
             raise ValueError(f"unsafe task name {name!r}")
         try:
-            outcome = publish_into(f.inbox, name, body, tmp_dir(self.root))
+            outcome = publish_into(f.inbox, name, body, tmp_dir(self.root), self.cfg.max_task_bytes, same)
             if outcome is Published.CONFLICT:
                 self._keep_dead(queue, name, body, conflict_reason(name, queue))
         except OSError as exc:

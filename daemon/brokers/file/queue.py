@@ -29,7 +29,7 @@ import orjson
 from filelock import FileLock
 
 from daemon import fsutil
-from daemon.broker import Envelope, Message, Published
+from daemon.broker import Envelope, Message, Published, SameTask, conflict_reason
 from daemon.brokers.file import sweep
 from daemon.brokers.file.due import DueTimes
 from daemon.brokers.file.envelopes import EnvelopeStore
@@ -37,7 +37,7 @@ from daemon.brokers.file.layout import QueueFolders, locks_dir, tmp_dir
 from daemon.brokers.file.names import NameIndex, is_ignored_name, kind_of, sanitize
 from daemon.brokers.file.problems import unavailable
 from daemon.brokers.file.watcher import FolderWatcher
-from daemon.brokers.file.writes import conflict_reason, keep_dead, publish_into, reason_text, write_reason
+from daemon.brokers.file.writes import keep_dead, publish_into, reason_text, write_reason
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 from daemon.logs import task as task_extra
@@ -115,12 +115,12 @@ class FileQueue:
 
     # -- producing -------------------------------------------------------------------------
 
-    def publish(self, name: str, data: bytes) -> Published:
+    def publish(self, name: str, data: bytes, same: SameTask | None = None) -> Published:
         """Into the inbox, never over a waiting task of the same name."""
         if not fsutil.is_safe_name(name):
             raise ValueError(f"unsafe task name {name!r}")
         try:
-            outcome = publish_into(self.inbox, name, data, self.tmp)
+            outcome = publish_into(self.inbox, name, data, self.tmp, self.cfg.max_task_bytes, same)
             if outcome is Published.CONFLICT:
                 self.keep_dead(name, data, conflict_reason(name, self.name))
         except OSError as exc:

@@ -9,15 +9,17 @@ import time
 from pathlib import Path
 
 from daemon import fsutil
-from daemon.broker import Published, format_reason
+from daemon.broker import Published, SameTask, format_reason, is_same
 from daemon.brokers.file.layout import QueueFolders
 from daemon.redact import redact_urls
 
 log = logging.getLogger(__name__)
 
 
-def publish_into(folder: Path, name: str, data: bytes, tmp: Path) -> Published:
-    """Link-or-fail into `folder`: a waiting task of the same name is never replaced."""
+def publish_into(folder: Path, name: str, data: bytes, tmp: Path, limit: int, same: SameTask | None) -> Published:
+    """Link-or-fail into `folder`: a waiting task of the same name is never replaced.
+
+    `limit` bounds the read of a waiting task's body (MAX_TASK_BYTES), taken only to compare."""
     temp = fsutil.write_temp(data, tmp, name)
     dest = folder / name
     try:
@@ -31,10 +33,10 @@ def publish_into(folder: Path, name: str, data: bytes, tmp: Path) -> Published:
     os.unlink(temp)
     try:
         with open(dest, "rb") as fh:
-            same = fh.read(len(data) + 1) == data
+            waiting = fh.read((len(data) + 1) if same is None else limit)
     except OSError:
-        same = False
-    return Published.DUPLICATE if same else Published.CONFLICT
+        return Published.CONFLICT
+    return Published.DUPLICATE if is_same(waiting, data, same) else Published.CONFLICT
 
 
 def reason_text(reason: str, queue: str, name: str, call_id: str, now: float) -> str:
@@ -57,13 +59,6 @@ def keep_dead(f: QueueFolders, tmp: Path, name: str, data: bytes, reason: str) -
     fsutil.atomic_write(f.dead, dest.name + ".reason", reason.encode(), tmp)
     log.warning("dead-lettered %s/%s: %s", f.queue, dest.name, reason.splitlines()[0].removeprefix("reason: "))
     return dest.name
-
-
-def conflict_reason(name: str, queue: str) -> str:
-    return (
-        f"a different task named {name} already waits in {queue}; this one was kept here instead of "
-        "replacing it (retry it once the other is done)"
-    )
 
 
 def write_reason(dest: Path, text: str, tmp: Path) -> None:

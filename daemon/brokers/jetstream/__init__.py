@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from daemon.broker import Broker, Entry, Published, QueueName, State, call_id_of
+from daemon.broker import Broker, Entry, Published, QueueName, SameTask, State, call_id_of, conflict_reason
 from daemon.brokers.jetstream import ops, streams
 from daemon.brokers.jetstream.consumer import JetStreamConsumer
 from daemon.brokers.jetstream.door import FolderDoor
@@ -83,7 +83,14 @@ class JetStreamBroker(Broker):
     # -- producing -------------------------------------------------------------------------------
 
     def publish(
-        self, queue: str, name: str, body: bytes, *, msg_id: str | None = None, origin: str | None = None
+        self,
+        queue: str,
+        name: str,
+        body: bytes,
+        *,
+        same: SameTask | None = None,
+        msg_id: str | None = None,
+        origin: str | None = None,
     ) -> Published:
         """Into the queue, never over a waiting task. A retry of the same bytes within JetStream's
         duplicate window is a no-op (Nats-Msg-Id), even once the first copy has been handled."""
@@ -98,7 +105,7 @@ class JetStreamBroker(Broker):
 
         async def put() -> Published:
             outcome = await ops.publish_named(
-                link.js, layout.work_stream(queue), lambda n: layout.work(queue, n), name, body, headers, ident
+                link.js, layout.work_stream(queue), lambda n: layout.work(queue, n), name, body, headers, ident, same
             )
             if outcome is Published.NEW:
                 await link.nc.publish(layout.bell(queue), b"")
@@ -106,11 +113,7 @@ class JetStreamBroker(Broker):
 
         outcome = link.call(put())
         if outcome is Published.CONFLICT:
-            reason = (
-                f"a different task named {name} already waits in {queue}; this one was kept here instead of "
-                "replacing it (retry it once the other is done)"
-            )
-            self.keep_dead(queue, name, body, reason, call_id_of(None, name))
+            self.keep_dead(queue, name, body, conflict_reason(name, queue), call_id_of(None, name))
         return outcome
 
     def _fits(self, body: bytes) -> None:

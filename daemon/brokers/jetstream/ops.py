@@ -17,7 +17,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from daemon.broker import Published, UnavailableError
+from daemon.broker import Published, SameTask, UnavailableError, is_same
 from daemon.brokers.jetstream.layout import EXPECTED_LAST_SUBJECT_SEQ, MSG_ID, TIME
 
 SubjectOf = Callable[[str], str]  # a task name -> the subject it is stored under
@@ -114,8 +114,9 @@ async def publish_named(
     body: bytes,
     headers: Mapping[str, str],
     msg_id: str | None = None,
+    same: SameTask | None = None,
 ) -> Published:
-    """Publish under `name`: NEW, DUPLICATE (the same bytes are stored there), or CONFLICT."""
+    """Publish under `name`: NEW, DUPLICATE (the same task is stored there), or CONFLICT."""
     subject = subject_of(name)
     for _ in range(RACE_TRIES):
         outcome, _seq = await put_once(js, subject, body, headers, msg_id)
@@ -124,7 +125,7 @@ async def publish_named(
         held = await last(js, stream, subject)
         if held is None:
             continue  # taken and settled while we looked: try again
-        return Published.DUPLICATE if held.data == body else Published.CONFLICT
+        return Published.DUPLICATE if is_same(held.data, body, same) else Published.CONFLICT
     raise UnavailableError(f"{subject} kept changing under {RACE_TRIES} tries to publish")
 
 
