@@ -114,7 +114,7 @@ _RENAME_NOREPLACE = 1
 _renameat2 = _load_renameat2()
 
 
-def durable_rename(src: Path, dest: Path) -> None:
+def durable_rename(src: str | Path, dest: Path) -> None:
     """Rename and make the new directory entry survive a crash."""
     os.rename(src, dest)
     fsync_dir(dest.parent)

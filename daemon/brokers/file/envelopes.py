@@ -21,13 +21,18 @@ class EnvelopeStore:
     def __init__(self, folder: Path, tmp: Path) -> None:
         self.folder = folder
         self.tmp = tmp
+        self._prefix = f"{os.fspath(folder)}/"  # every claim looks: a string join, not pathlib's
 
-    def _path(self, ino: int) -> Path:
-        return self.folder / f"{ino}.json"
+    def _path(self, ino: int) -> str:
+        return f"{self._prefix}{ino}.json"
 
     def load(self, ino: int) -> Envelope | None:
+        path = self._path(ino)
+        if not os.access(path, os.F_OK):  # the common case, and cheaper than a failed open()
+            return None
         try:
-            raw = self._path(ino).read_bytes()
+            with open(path, "rb") as fh:
+                raw = fh.read()
         except FileNotFoundError:
             return None
         return Envelope.from_json(raw)
