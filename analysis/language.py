@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 
 from analysis.phrasebook import Phrasebook, shipped_phrasebook
-from analysis.spoken import word_set
+from analysis.spoken import key, word_set
 
 LANGUAGES = ("english", "hindi", "tamil", "telugu", "kannada", "gujarati", "punjabi")
 
@@ -63,18 +63,6 @@ _WEB_WORD = re.compile(r"(?:https?://|www\.)\S*|[\w.-]*\w\.(?:com|in|org|net|co|
 _PUNCTUATION = "\"'()[]{}<>,;:!?."
 _WORD = re.compile(r"(?:[^\W_]|[\u0900-\u0963\u0966-\u0d7f\u200c\u200d])+(?:['’](?:[^\W_])+)*")
 _HAS_DIGIT = re.compile(r"\d")
-# Devanagari spelling variants that ASR output mixes freely (nukta, candra o/e, candrabindu).
-_DEVANAGARI_FOLD = str.maketrans(
-    {
-        "\u093c": None,
-        "\u0949": "\u094b",
-        "\u0945": "\u0947",
-        "\u0901": "\u0902",
-        "\u0911": "\u0913",
-        "\u200c": None,
-        "\u200d": None,
-    }
-)
 
 # Unicode block (code point >> 7) -> language index. Bengali and Oriya blocks carry no signal.
 _BLOCK_LANGUAGE = {
@@ -149,7 +137,7 @@ class LanguageDetector:
                 if word.isascii() or _HAS_DIGIT.search(word):
                     continue
                 block = _BLOCK_LANGUAGE.get(ord(word[0]) >> 7)
-                if block is None or word.translate(_DEVANAGARI_FOLD) in _EMAIL_WORDS:
+                if block is None or key(word) in _EMAIL_WORDS:
                     continue
                 weights = ((block, 1.0),)
             elif len(word) == 1 and (len(previous) == 1 or (position < last and len(words[position + 1]) == 1)):
