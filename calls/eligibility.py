@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from calls.phones import lead_key, to_e164
 from calls.statuses import ACTIVE, COMPLETED, FAILED_TERMINAL, HELD, NOT_REACHED, NOT_RETRIED, STOPPABLE, rank
 from calls.store import Attempt, LeadCalls
+from daemon.clock import iso_epoch
 from daemon.config import Config
 
 # "paused": a dial the account refused (calls/account.py); the lead is as good as new.
@@ -250,15 +251,7 @@ def normalise_status(text: str) -> str:
 def parse_sheet_time(text: str, tz: ZoneInfo) -> float | None:
     """Last Attempt Time as this project writes it (local time in TIMEZONE), or ISO 8601."""
     text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.timestamp()
+    return iso_epoch(text, tz) if text else None
 
 
 def format_sheet_time(epoch: float, tz: ZoneInfo) -> str:

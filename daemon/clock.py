@@ -9,6 +9,7 @@ so an NTP correction or an operator's `date -s` never stalls a timer or fires it
 from __future__ import annotations
 
 import time
+from datetime import datetime, tzinfo
 from typing import Protocol
 
 
@@ -60,3 +61,15 @@ class FakeClock:
 
 
 SYSTEM_CLOCK: Clock = SystemClock()
+
+
+def iso_epoch(text: str, tz: tzinfo) -> float | None:
+    """Epoch seconds of ISO 8601 text; a time written without a zone is local to `tz`.
+    None when it is not ISO 8601."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.timestamp()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, tzinfo
 
+from daemon.clock import iso_epoch
+
 _PAYLOAD_FORMAT = "%Y-%m-%d %H:%M:%S"
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d|w)")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -29,13 +31,7 @@ def epoch_of(value: object, tz: tzinfo) -> float | None:
         return float(value) / 1000 if value > _EPOCH_MS_ABOVE else float(value)
     if not isinstance(value, str) or not value:
         return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
-    return parsed.timestamp()
+    return iso_epoch(value, tz)
 
 
 def parse_since(text: str, now: float, tz: tzinfo) -> float:
