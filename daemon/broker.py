@@ -289,6 +289,7 @@ class Registry(abc.ABC):
 
 class Broker(abc.ABC):
     registry: Registry
+    max_task_bytes: int  # MAX_TASK_BYTES: the largest body a task may have
 
     @abc.abstractmethod
     def publish(self, queue: str, name: str, body: bytes, *, same: SameTask | None = None) -> Published:
@@ -307,13 +308,34 @@ class Broker(abc.ABC):
         """Keep a body that never entered a queue (an unusable webhook) as a dead letter of
         `queue`, beside its reason. Returns the name it was kept under."""
 
-    @abc.abstractmethod
     def replay(self, entry: Entry, to_queue: str | None = None) -> str:
         """Run a DONE task again: its body is published afresh (new envelope). Returns its name."""
+        if entry.state is not State.DONE:
+            raise ValueError(f"only finished tasks are replayed; {entry.name} is {entry.state}")
+        target = to_queue or entry.queue
+        body = self.registry.read(entry, self.max_task_bytes + 1)
+        if self.publish_again(target, entry.name, body) is not Published.NEW:
+            raise FileExistsError(f"{entry.name} already waits in {target}")
+        return entry.name
+
+    def publish_again(self, queue: str, name: str, body: bytes) -> Published:
+        """Publish bytes that were published before, on purpose (a replay): a backend that
+        de-duplicates repeated publishes must not take this for one."""
+        return self.publish(queue, name, body)
 
     @abc.abstractmethod
     def retry(self, entry: Entry, to_queue: str | None = None) -> str:
         """Send a DEAD task back into its queue (or `to_queue`), with a fresh envelope."""
+
+    @staticmethod
+    def retry_target(entry: Entry, to_queue: str | None) -> str:
+        """The queue a dead letter is retried into; ValueError for what cannot be retried."""
+        if entry.state is not State.DEAD:
+            raise ValueError(f"only dead letters are retried; {entry.name} is {entry.state}")
+        target = to_queue or entry.queue
+        if target == QueueName.INTAKE:
+            raise ValueError(f"{target} is not a queue: retry with --to transcripts or results")
+        return target
 
     @abc.abstractmethod
     def expire(self, queue: str, state: State, cutoff: float) -> int:

@@ -125,8 +125,10 @@ class MemoryConsumer(Consumer):
                 if not self._q.waiting:
                     return None
                 _, task = self._q.waiting.popitem(last=False)
-                if len(task.body) > broker.max_bytes:
-                    self._dead(task, f"file is {len(task.body)} bytes; the limit is MAX_TASK_BYTES={broker.max_bytes}")
+                if len(task.body) > broker.max_task_bytes:
+                    self._dead(
+                        task, f"file is {len(task.body)} bytes; the limit is MAX_TASK_BYTES={broker.max_task_bytes}"
+                    )
                     continue
                 try:
                     doc = orjson.loads(task.body)
@@ -209,7 +211,7 @@ class MemoryRegistry(Registry):
 class MemoryBroker(Broker):
     def __init__(self, *, clock: Clock = SYSTEM_CLOCK, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.clock = clock
-        self.max_bytes = max_bytes
+        self.max_task_bytes = max_bytes
         self.lock = threading.RLock()
         self.queues: dict[str, _Queue] = {name: _Queue(name) for name in QueueName}
         self.registry = MemoryRegistry(self)
@@ -245,14 +247,6 @@ class MemoryBroker(Broker):
             dead[kept] = _Task(kept, body, self.clock.now(), reason={"reason": reason, "queue": queue, "file": name})
             return kept
 
-    def replay(self, entry: Entry, to_queue: str | None = None) -> str:
-        if entry.state is not State.DONE:
-            raise ValueError(f"only finished tasks are replayed; {entry.name} is {entry.state}")
-        body = self.registry.read(entry, self.max_bytes + 1)
-        if self.publish(to_queue or entry.queue, entry.name, body) is not Published.NEW:
-            raise FileExistsError(f"{entry.name} already waits in {to_queue or entry.queue}")
-        return entry.name
-
     def expire(self, queue: str, state: State, cutoff: float) -> int:
         with self.lock:
             held = self.queue(queue).by_state(state)
@@ -262,11 +256,7 @@ class MemoryBroker(Broker):
             return len(old)
 
     def retry(self, entry: Entry, to_queue: str | None = None) -> str:
-        if entry.state is not State.DEAD:
-            raise ValueError(f"only dead letters are retried; {entry.name} is {entry.state}")
-        target = to_queue or entry.queue
-        if target == QueueName.INTAKE:
-            raise ValueError(f"{target} is not a queue: retry with --to transcripts or results")
+        target = self.retry_target(entry, to_queue)
         with self.lock:
             task = self.queue(entry.queue).dead.pop(entry.name)
             original = task.reason.get("file", entry.name)

@@ -52,6 +52,7 @@ class FileBroker(Broker):
         # Nothing is created until something is published or consumed: `status` stays read-only.
         self.cfg = cfg
         self.root = cfg.data_dir
+        self.max_task_bytes = cfg.max_task_bytes
         self.clock = clock
         self.watch = watch
         self.registry = FileRegistry(self.root)
@@ -105,24 +106,11 @@ class FileBroker(Broker):
         text = reason_text(reason, queue, name, "-", self.clock.now())
         return keep_dead(folders(self.root, queue), tmp_dir(self.root), name, body, text)
 
-    def replay(self, entry: Entry, to_queue: str | None = None) -> str:
-        """A copy of the finished task, published afresh: a new file, so a fresh envelope."""
-        if entry.state is not State.DONE:
-            raise ValueError(f"only finished tasks are replayed; {entry.name} is {entry.state}")
-        body = self.registry.read(entry, self.cfg.max_task_bytes + 1)
-        outcome = self.publish(to_queue or entry.queue, entry.name, body)
-        if outcome is not Published.NEW:
-            raise FileExistsError(f"{entry.name} already waits in {to_queue or entry.queue}")
-        return entry.name
-
     def retry(self, entry: Entry, to_queue: str | None = None) -> str:
         """The dead letter moves back under the name it arrived with, waiting from now on."""
-        if entry.state is not State.DEAD:
-            raise ValueError(f"only dead letters are retried; {entry.name} is {entry.state}")
+        target = folders(self.root, self.retry_target(entry, to_queue))
+        assert target.inbox is not None  # retry_target refused the dead-letter-only queue
         self._ensure()
-        target = folders(self.root, to_queue or entry.queue)
-        if target.inbox is None:
-            raise ValueError(f"{to_queue or entry.queue} is not a queue: retry with --to transcripts or results")
         source = folders(self.root, entry.queue).dead / entry.name
         read_regular(source, 0)  # refuses a link or a folder the queue itself dead-lettered
         original = entry.reason.get("file", "")

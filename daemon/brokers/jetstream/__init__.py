@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from daemon.broker import Broker, Entry, Published, QueueName, SameTask, State, call_id_of, conflict_reason
+from daemon.broker import Broker, Entry, Published, SameTask, State, call_id_of, conflict_reason
 from daemon.brokers.jetstream import ops, streams
 from daemon.brokers.jetstream.consumer import JetStreamConsumer
 from daemon.brokers.jetstream.door import FolderDoor
@@ -46,6 +46,7 @@ class JetStreamBroker(Broker):
     def __init__(self, cfg: Config, *, clock: Clock = SYSTEM_CLOCK, doors: bool = True) -> None:
         # Nothing connects until something is asked: `status` on a host without NATS says so.
         self.cfg = cfg
+        self.max_task_bytes = cfg.max_task_bytes
         self.clock = clock
         self.layout = Layout(cfg.nats_stream_prefix)
         self.owner = f"{socket.gethostname()}/{owner_tag()}"
@@ -185,23 +186,13 @@ class JetStreamBroker(Broker):
 
     # -- commands --------------------------------------------------------------------------------
 
-    def replay(self, entry: Entry, to_queue: str | None = None) -> str:
-        if entry.state is not State.DONE:
-            raise ValueError(f"only finished tasks are replayed; {entry.name} is {entry.state}")
-        body = self.registry.read(entry, self.cfg.max_task_bytes + 1)
-        target = to_queue or entry.queue
-        outcome = self.publish(target, entry.name, body, msg_id=f"replay.{uuid.uuid4().hex}")
-        if outcome is not Published.NEW:
-            raise FileExistsError(f"{entry.name} already waits in {target}")
-        return entry.name
+    def publish_again(self, queue: str, name: str, body: bytes) -> Published:
+        # A fresh Nats-Msg-Id: within the duplicate window, the same bytes would count as a retry.
+        return self.publish(queue, name, body, msg_id=f"replay.{uuid.uuid4().hex}")
 
     def retry(self, entry: Entry, to_queue: str | None = None) -> str:
         """The dead letter goes back under the name it arrived with (or name.N), with a fresh envelope."""
-        if entry.state is not State.DEAD:
-            raise ValueError(f"only dead letters are retried; {entry.name} is {entry.state}")
-        target = to_queue or entry.queue
-        if target == QueueName.INTAKE:
-            raise ValueError(f"{target} is not a queue: retry with --to transcripts or results")
+        target = self.retry_target(entry, to_queue)
         check_queue(target, consumed=True)
         self.ensure()
         layout, link = self.layout, self.link
