@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from daemon.config import Config
 from daemon.signals import stop_event
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,11 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace, cfg: Config) -> int:
-    import logging
+    from devtools.simulator import HARD, BolnaSimulator, Realism  # the web server loads only for this command
 
-    from devtools.simulator import HARD, BolnaSimulator, Realism
-
-    log = logging.getLogger("cli.commands.simulate")
     speed = cfg.simulator_speed if args.speed is None else args.speed
     if speed <= 0:
         log.error("--speed must be greater than 0")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 
 from daemon.config import Config
 from daemon.signals import stop_event
+
+log = logging.getLogger(__name__)
 
 EX_CONFIG = 78
 PRUNE_INTERVAL = 3600.0
@@ -25,11 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace, cfg: Config) -> int:
-    import logging
+    from devtools.sink import WebhookSink  # the web server loads only for this command
 
-    from devtools.sink import WebhookSink
-
-    log = logging.getLogger("cli.commands.sink")
     port = cfg.sink_port if args.port is None else args.port
     try:
         sink = WebhookSink(
