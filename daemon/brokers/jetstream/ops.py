@@ -79,16 +79,18 @@ async def put_once(
 
 async def last(js: JetStreamContext, stream: str, subject: str) -> Stored | None:
     """The message stored under `subject`, read from any replica (direct get)."""
-    try:
-        raw = await js._jsm.get_msg(stream, subject=subject, direct=True)
-    except nats.js.errors.NotFoundError:
-        return None
-    return _stored(raw.headers, raw.data)
+    return await _direct_get(js, stream, subject=subject)
 
 
 async def by_seq(js: JetStreamContext, stream: str, seq: int) -> Stored | None:
+    return await _direct_get(js, stream, seq=seq)
+
+
+async def _direct_get(
+    js: JetStreamContext, stream: str, *, subject: str | None = None, seq: int | None = None
+) -> Stored | None:
     try:
-        raw = await js._jsm.get_msg(stream, seq=seq, direct=True)
+        raw = await js._jsm.get_msg(stream, seq=seq, subject=subject, direct=True)
     except nats.js.errors.NotFoundError:
         return None
     return _stored(raw.headers, raw.data)
