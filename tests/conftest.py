@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from daemon.config import Config, load_config
+from devtools.sink import WebhookSink
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -67,6 +68,15 @@ def _restore_umask() -> Iterator[None]:
     os.umask(before)
     yield
     os.umask(before)
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[WebhookSink]:
+    """A local webhook receiver (the one `make run` delivers to), closed after the test."""
+    receiver = WebhookSink(tmp_path / "sink").start()
+    yield receiver
+    receiver.hang_seconds = 0
+    receiver.close()
 
 
 @pytest.fixture(scope="session")

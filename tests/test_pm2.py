@@ -72,8 +72,8 @@ class Pm2:
         return {name: (app["pm2_env"]["status"], app["pid"] or None) for name, app in self.apps().items()}
 
     def all_up(self, data: Path) -> bool:
-        """Every stage online in pm2 and running its loop: pm2 says online as soon as it has forked,
-        the stage writes its heartbeat (named by its pid, which must be the one pm2 shows) once set up."""
+        """Every stage online in pm2 and started: pm2 says online as soon as it has forked, and the
+        stage has written its heartbeat (named by its pid, which must be the one pm2 shows)."""
         states = self.states()
         return sorted(states) == sorted(STAGES) and all(
             state == "online" and (data / "state" / "heartbeats" / f"{stage}.{pid}").exists()
@@ -112,14 +112,6 @@ class Pm2:
                     os.kill(pid, signal.SIGKILL)
             shutil.rmtree(self.home, ignore_errors=True)
         assert survivors == [], f"`pm2 kill` left processes running: {survivors}"
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[WebhookSink]:
-    receiver = WebhookSink(tmp_path / "sink").start()
-    yield receiver
-    receiver.hang_seconds = 0
-    receiver.close()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -100,21 +99,13 @@ class Supervisor:
         return found
 
     def all_running(self, data: Path) -> bool:
-        """Every stage RUNNING in supervisord and running its loop: supervisord says RUNNING after
-        startsecs, the stage writes its heartbeat (named by the pid supervisord shows) once set up."""
+        """Every stage RUNNING in supervisord and started: supervisord says RUNNING after
+        startsecs, and the stage has written its heartbeat (named by the pid supervisord shows)."""
         states = self.states()
         return len(states) == len(STAGES) and all(
             state == "RUNNING" and (data / "state" / "heartbeats" / f"{stage}.{pid}").exists()
             for stage, (state, pid) in states.items()
         )
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[WebhookSink]:
-    receiver = WebhookSink(tmp_path / "sink").start()
-    yield receiver
-    receiver.hang_seconds = 0
-    receiver.close()
 
 
 @pytest.mark.slow
