@@ -10,12 +10,12 @@ import os
 import threading
 
 from daemon import fsutil
-from daemon.broker import Broker, Consumer, Entry, Published, SameTask, State, conflict_reason
+from daemon.broker import Broker, Consumer, Entry, Published, SameTask, State
 from daemon.brokers.file.layout import ensure, folders, tmp_dir
 from daemon.brokers.file.problems import unavailable
 from daemon.brokers.file.queue import FileMessage, FileQueue
 from daemon.brokers.file.registry import REASON_SUFFIX, FileRegistry, read_regular
-from daemon.brokers.file.writes import keep_dead, publish_into, reason_text
+from daemon.brokers.file.writes import keep_dead, publish_task
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 
@@ -82,29 +82,18 @@ class FileBroker(Broker):
         local = self._queues.get(queue)
         if local is not None:
             return local.publish(name, body, same)  # also indexes it for this process's consumer
-        f = folders(self.root, queue)
-        if f.inbox is None:
-            raise ValueError(f"{queue} holds dead letters only: nothing is published to it")
-        if not fsutil.is_safe_name(name):
-            raise ValueError(f"unsafe task name {name!r}")
+        f, tmp, limit = folders(self.root, queue), tmp_dir(self.root), self.cfg.max_task_bytes
         try:
-            outcome = publish_into(f.inbox, name, body, tmp_dir(self.root), self.cfg.max_task_bytes, same)
-            if outcome is Published.CONFLICT:
-                self._keep_dead(queue, name, body, conflict_reason(name, queue))
+            return publish_task(f, tmp, name, body, limit, same, self.clock.now())
         except OSError as exc:
             raise unavailable(exc, self.root) from exc
-        return outcome
 
     def reject(self, queue: str, name: str, body: bytes, reason: str) -> str:
         self._ensure()
         try:
-            return self._keep_dead(queue, name, body, reason)
+            return keep_dead(folders(self.root, queue), tmp_dir(self.root), name, body, reason, self.clock.now())
         except OSError as exc:
             raise unavailable(exc, self.root) from exc
-
-    def _keep_dead(self, queue: str, name: str, body: bytes, reason: str) -> str:
-        text = reason_text(reason, queue, name, "-", self.clock.now())
-        return keep_dead(folders(self.root, queue), tmp_dir(self.root), name, body, text)
 
     def retry(self, entry: Entry, to_queue: str | None = None) -> str:
         """The dead letter moves back under the name it arrived with, waiting from now on."""

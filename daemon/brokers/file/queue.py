@@ -29,7 +29,7 @@ import orjson
 from filelock import FileLock
 
 from daemon import fsutil
-from daemon.broker import Envelope, Message, Published, SameTask, conflict_reason
+from daemon.broker import Envelope, Message, Published, SameTask
 from daemon.brokers.file import sweep
 from daemon.brokers.file.due import DueTimes
 from daemon.brokers.file.envelopes import EnvelopeStore
@@ -37,7 +37,7 @@ from daemon.brokers.file.layout import QueueFolders, locks_dir, tmp_dir
 from daemon.brokers.file.names import NameIndex, is_ignored_name, kind_of, sanitize
 from daemon.brokers.file.problems import unavailable
 from daemon.brokers.file.watcher import FolderWatcher
-from daemon.brokers.file.writes import keep_dead, publish_into, reason_text, write_reason
+from daemon.brokers.file.writes import publish_task, reason_text, write_reason
 from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 from daemon.logs import task as task_extra
@@ -120,21 +120,14 @@ class FileQueue:
 
     def publish(self, name: str, data: bytes, same: SameTask | None = None) -> Published:
         """Into the inbox, never over a waiting task of the same name."""
-        if not fsutil.is_safe_name(name):
-            raise ValueError(f"unsafe task name {name!r}")
         try:
-            outcome = publish_into(self.inbox, name, data, self.tmp, self.cfg.max_task_bytes, same)
-            if outcome is Published.CONFLICT:
-                self.keep_dead(name, data, conflict_reason(name, self.name))
+            outcome = publish_task(self.f, self.tmp, name, data, self.cfg.max_task_bytes, same, self.clock.now())
         except OSError as exc:
             raise unavailable(exc, self.root) from exc
         if outcome is Published.NEW:
             self._index.add(name)
             self.wakeup.set()
         return outcome
-
-    def keep_dead(self, name: str, data: bytes, reason: str) -> str:
-        return keep_dead(self.f, self.tmp, name, data, reason_text(reason, self.name, name, "-", self.clock.now()))
 
     # -- consuming -------------------------------------------------------------------------
 

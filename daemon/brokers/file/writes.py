@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from daemon import fsutil
-from daemon.broker import Published, SameTask, format_reason, is_same
+from daemon.broker import Published, SameTask, conflict_reason, format_reason, is_same
 from daemon.brokers.file.layout import QueueFolders
 from daemon.redact import redact_urls
 
@@ -52,13 +52,29 @@ def reason_text(reason: str, queue: str, name: str, call_id: str, now: float) ->
     )
 
 
-def keep_dead(f: QueueFolders, tmp: Path, name: str, data: bytes, reason: str) -> str:
+def keep_dead(f: QueueFolders, tmp: Path, name: str, data: bytes, reason: str, now: float) -> str:
     """Bytes that never entered the queue, written straight into dead/ beside their reason."""
     dest = fsutil.unique_path(f.dead, name)
     fsutil.atomic_write(f.dead, dest.name, data, tmp)
-    fsutil.atomic_write(f.dead, dest.name + ".reason", reason.encode(), tmp)
-    log.warning("dead-lettered %s/%s: %s", f.queue, dest.name, reason.splitlines()[0].removeprefix("reason: "))
+    text = reason_text(reason, f.queue, name, "-", now)
+    fsutil.atomic_write(f.dead, dest.name + ".reason", text.encode(), tmp)
+    log.warning("dead-lettered %s/%s: %s", f.queue, dest.name, redact_urls(reason))
     return dest.name
+
+
+def publish_task(
+    f: QueueFolders, tmp: Path, name: str, data: bytes, limit: int, same: SameTask | None, now: float
+) -> Published:
+    """Into the inbox, never over a waiting task: a different task of the same name is kept in
+    dead/ beside it, with the reason. Raises OSError for the machine's failures."""
+    if f.inbox is None:
+        raise ValueError(f"{f.queue} holds dead letters only: nothing is published to it")
+    if not fsutil.is_safe_name(name):
+        raise ValueError(f"unsafe task name {name!r}")
+    outcome = publish_into(f.inbox, name, data, tmp, limit, same)
+    if outcome is Published.CONFLICT:
+        keep_dead(f, tmp, name, data, conflict_reason(name, f.queue), now)
+    return outcome
 
 
 def write_reason(dest: Path, text: str, tmp: Path) -> None:

@@ -132,18 +132,23 @@ class JetStreamRegistry(Registry):
         return stored.data[:limit]
 
     def locate(self, queue: str, name: str, states: tuple[State, ...] = tuple(State)) -> Entry | None:
-        """A direct look under each state's subject for the name: one request each."""
+        """A direct look under each state's subject for the name: one request per subject."""
         check_queue(queue)
 
         async def look() -> Entry | None:
+            # WAITING and ACTIVE share one subject: asked once, whichever of the two comes first.
+            seen: dict[tuple[str, str], tuple[ops.Stored | None, int]] = {}
             for state in states:
                 where = self._subject(queue, state, name)
                 if where is None:
                     continue
-                stored = await ops.last(self._link.js, *where)
+                if where not in seen:
+                    stored = await ops.last(self._link.js, *where)
+                    working = stored is not None and state in (State.WAITING, State.ACTIVE)
+                    seen[where] = (stored, await self._delivered(queue) if working else 0)
+                stored, delivered = seen[where]
                 if stored is None:
                     continue
-                delivered = await self._delivered(queue) if state in (State.WAITING, State.ACTIVE) else 0
                 entry = self._entry(queue, state, stored, delivered)
                 if entry.state is state:
                     return entry
