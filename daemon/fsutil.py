@@ -124,7 +124,7 @@ def unique_path(folder: Path, name: str) -> Path:
     """folder/name, or folder/name.N if taken: dead letters never overwrite each other."""
     candidate = folder / name
     n = 1
-    while candidate.exists() or candidate.is_symlink():
+    while os.path.lexists(candidate):  # one lstat: a file, a folder or any link (dangling too) is taken
         candidate = folder / f"{name}.{n}"
         n += 1
     return candidate

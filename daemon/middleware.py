@@ -68,7 +68,7 @@ class Activity(Middleware):
 
     def after_failure(self, stage: QueueStage, message: Message, error: str) -> None:
         # The dead letter that follows counts it; the error itself is what `status` should show.
-        stage.last_error = {"time": stage.clock.now(), "call_id": message.call_id, "message": error[:500]}
+        stage.record_error(message.call_id, error)
 
 
 class Metrics(Middleware):

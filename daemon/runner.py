@@ -98,7 +98,7 @@ def _set_up(stage: Stage, stop: StopFlag) -> bool:
             stage.problem = None
             return True
         except (OSError, UnavailableError) as exc:
-            problem = exc.problem if isinstance(exc, UnavailableError) else describe_os_error(exc)
+            problem = describe_os_error(exc)
             if problem != stage.problem:
                 log.error("cannot start yet: %s; trying again with growing waits", problem)
             stage.problem = problem

@@ -65,6 +65,10 @@ class Stage:
 
     def note_error(self, call_id: str, message: str) -> None:
         self.failed += 1
+        self.record_error(call_id, message)
+
+    def record_error(self, call_id: str, message: str) -> None:
+        """The error `status` shows, without counting a failure (a dead letter counts it)."""
         self.last_error = {"time": self.clock.now(), "call_id": call_id, "message": message[:500]}
 
     def recovered(self) -> None:
@@ -164,7 +168,7 @@ class QueueStage(Stage):
             self._environment_failed(message, again)
 
     def _environment_failed(self, message: Message | None, exc: BaseException) -> None:
-        problem = exc.problem if isinstance(exc, UnavailableError) else describe_os_error(exc)
+        problem = describe_os_error(exc)
         self._backoff = min(BACKOFF_MAX, self._backoff * 2) if self._backoff else BACKOFF_FIRST
         self._resume_at = self.clock.monotonic() + self._backoff
         call_id = message.call_id if message is not None else "-"
@@ -191,6 +195,9 @@ class QueueStage(Stage):
 
 
 def describe_os_error(exc: BaseException) -> str:
+    """One line for `status` and the log: what the environment refused."""
+    if isinstance(exc, UnavailableError):
+        return exc.problem
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
             return "disk full"

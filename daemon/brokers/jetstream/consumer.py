@@ -30,7 +30,7 @@ from nats.aio.msg import Msg
 
 from daemon.broker import Consumer, Envelope, Message, UnavailableError
 from daemon.brokers.jetstream import ops
-from daemon.brokers.jetstream.deferrals import Deferrals
+from daemon.brokers.jetstream.deferrals import MAX_DEFERRAL, Deferrals
 from daemon.brokers.jetstream.layout import DUE, ENVELOPE, NAME, ORIGIN, TIME, name_of
 from daemon.logs import task as task_extra
 from daemon.redact import redact_urls
@@ -114,7 +114,7 @@ class JetStreamConsumer(Consumer):
             self._next_rewatch = time.monotonic() + REWATCH_SECONDS
             self.link.call(self.deferrals.rewatch())
         due = self.deferrals.next_due()
-        if due is not None and (due <= now or due > now + 6 * 3600):
+        if due is not None and (due <= now or due > now + MAX_DEFERRAL):
             self.link.call(self.deferrals.promote(now))
         for _ in range(MAX_SKIPPED):
             if not self._ahead:
@@ -180,8 +180,7 @@ class JetStreamConsumer(Consumer):
         if ENVELOPE in headers:
             envelope = Envelope.from_json(headers[ENVELOPE])
         else:
-            published = ops.Stored(0, raw.subject, headers, b"", raw.metadata.timestamp.timestamp()).since
-            envelope = Envelope(published_at=published)
+            envelope = Envelope(published_at=ops.since(headers, raw.metadata.timestamp.timestamp()))
         envelope.owner = self.broker.owner
         message = JetStreamMessage(self, raw, self.queue, name, body, doc, envelope)
         delivered = raw.metadata.num_delivered or 1

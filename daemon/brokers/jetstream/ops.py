@@ -40,15 +40,23 @@ class Stored:
     stored_at: float  # the server's timestamp
 
     def number(self, key: str) -> float | None:
-        try:
-            return float(self.headers.get(key, ""))
-        except ValueError:
-            return None
+        return header_number(self.headers, key)
 
     @property
     def since(self) -> float:
-        """When it entered this state: the writer's clock (tests drive it), else the server's."""
-        return self.number(TIME) or self.stored_at
+        return since(self.headers, self.stored_at)
+
+
+def header_number(headers: Mapping[str, str], key: str) -> float | None:
+    try:
+        return float(headers.get(key, ""))
+    except ValueError:
+        return None
+
+
+def since(headers: Mapping[str, str], stored_at: float) -> float:
+    """When a message entered its state: the writer's clock (tests drive it), else the server's."""
+    return header_number(headers, TIME) or stored_at
 
 
 def _stored(headers: Mapping[str, str] | None, data: bytes | None) -> Stored:
