@@ -34,7 +34,9 @@ def key(word: str) -> str:
     word = word.lower()
     if word.isascii():
         return word
-    return unicodedata.normalize("NFKD", word).translate(_INDIC_FOLD)
+    # Composed again after folding: the nuktas and accents are gone by then, and the Tamil, Telugu and
+    # Kannada two-part vowel signs that NFKD split come back together as one sign each.
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKD", word).translate(_INDIC_FOLD))
 
 
 def word_set(words: str) -> frozenset[str]:

@@ -92,12 +92,9 @@ class ModelCatalog:
         self._found: dict[tuple[str, bool], list[ModelMention]] = {}
         self._last: tuple[str, bool, list[ModelMention]] = ("", False, [])
         self._reading: tuple[str, _Reading] = ("", ([], [], [], []))
-        # Messages are tokenised as written (`phrasebook.Text`), not read as the matcher reads them: their
-        # keys meet the aliases' words as written too ("ஸ்விஃப்ட்", not its Devanagari reading).
-        written = (Text(alias.text).keys for alias in document.aliases if not alias.text.isascii())
-        self.vocabulary = frozenset(vocabulary).union(*written)
-        """Every word of every alias, as read and as written: a message sharing none of them names a car
-        only misspelt."""
+        self.vocabulary = frozenset(vocabulary)
+        """Every word of every alias, as the matcher reads it (`car_words` reads a message's words the same
+        way): a message sharing none of them names a car only misspelt."""
 
     @classmethod
     def load(

@@ -19,10 +19,6 @@ _TO_DEVANAGARI: dict[int, str | None] = {
 }
 _TO_DEVANAGARI.update(
     {
-        0xBB4: "ल",  # Tamil ழ
-        0xBB3: "ल",  # Tamil ள
-        0xBB1: "र",  # Tamil ற
-        0xBA9: "न",  # Tamil ன
         0xA70: "ं",  # Gurmukhi tippi
         0xA71: None,  # Gurmukhi addak: the next consonant is doubled, which is folded away anyway
         0xC55: None,  # Telugu length marks
@@ -52,28 +48,12 @@ _DIPHTHONGS = (("ाइ", "ै"), ("ाउ", "ौ"), ("आइ", "ऐ"), ("आउ
 _DOUBLED = re.compile("([\u0915-\u0939])\u094d\\1")  # "ट्ट" is "ट"
 
 
-# Vowel signs that `spoken.key` (NFKD) split in two, put back together before the letters move over.
-_SPLIT_SIGNS = (
-    ("\u0bc6\u0bbe", "\u0bca"),  # Tamil o
-    ("\u0bc7\u0bbe", "\u0bcb"),  # Tamil oo
-    ("\u0bc6\u0bd7", "\u0bcc"),  # Tamil au
-    ("\u0c46\u0c56", "\u0c48"),  # Telugu ai
-    ("\u0cc6\u0cc2\u0cd5", "\u0ccb"),  # Kannada oo
-    ("\u0cc6\u0cc2", "\u0cca"),  # Kannada o
-    ("\u0cc6\u0cd6", "\u0cc8"),  # Kannada ai
-    ("\u0cc6\u0cd5", "\u0cc7"),  # Kannada ee
-    ("\u0cbf\u0cd5", "\u0cc0"),  # Kannada ii
-)
-
-
 def devanagari_key(word: str) -> str:
     """The folded Devanagari spelling of an Indian-script word (already lower-cased and nukta-free, as
     `spoken.key` leaves it); other words come back unchanged."""
     if word.isascii():
         return word
     if any(0xA00 <= ord(char) < 0xD00 for char in word):
-        for split, sign in _SPLIT_SIGNS:
-            word = word.replace(split, sign)
         word = word.translate(_TO_DEVANAGARI)
     if not any(0x900 <= ord(char) < 0x980 for char in word):
         return word
