@@ -7,7 +7,7 @@ from functools import lru_cache
 import phonenumbers
 
 
-# Cached: every sheet write finds its rows by parsing the Phone Number column again.
+# Cached: each dialer cycle and each sheet write reads the whole Phone Number column again.
 @lru_cache(maxsize=8192)
 def to_e164(raw: str, region: str) -> str | None:
     """'+91 99000 00001', '099000-00001' or '9900000001' (region IN) -> '+919900000001'.

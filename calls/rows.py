@@ -11,10 +11,11 @@ row was deleted) is written nowhere.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from calls.eligibility import DO_NOT_CALL, normalise_status
 from calls.phones import to_e164
-from integrations.sheets import Lead, Target
+from integrations.sheets import Cell, Lead, Target
 
 PHONE_COLUMN = "Phone Number"
 
@@ -25,21 +26,24 @@ def operator_columns(lead: Lead) -> Collection[str]:
     return ("Status",) if normalise_status(lead.get("Status")) in DO_NOT_CALL else ()
 
 
-def lead_target(phone_e164: str, region: str, *, hint: int | None = None, execution_id: str = "") -> Target:
-    def holds(lead: Lead) -> bool:
-        return to_e164(lead.get(PHONE_COLUMN), region) == phone_e164
+@dataclass(frozen=True)
+class PhoneOf:
+    """A row's lead: its Phone Number read as the dialer reads it (E.164 in `region`)."""
 
+    region: str
+
+    def __call__(self, lead: Lead) -> str | None:
+        return to_e164(lead.get(PHONE_COLUMN), self.region)
+
+
+def lead_target(phone_e164: str, region: str, *, hint: int | None = None, execution_id: str = "") -> Target:
     def shows_call(lead: Lead) -> bool:
         return lead.get("Latest Execution ID") == execution_id
 
-    return Target(phone_e164, holds, shows_call if execution_id else None, hint, operator_columns)
+    return Target(phone_e164, PhoneOf(region), phone_e164, shows_call if execution_id else None, hint, operator_columns)
 
 
 def raw_phone_target(raw: str, hint: int | None = None) -> Target:
     """A row by its Phone Number cell as written: for numbers that are not valid (invalid-number)."""
     text = raw.strip()
-
-    def holds(lead: Lead) -> bool:
-        return lead.get(PHONE_COLUMN).strip() == text
-
-    return Target(f"raw:{text}", holds, None, hint)
+    return Target(f"raw:{text}", Cell(PHONE_COLUMN), text, None, hint)

@@ -17,7 +17,7 @@ from daemon.config import Config, Secret
 from devtools.sink import WebhookSink
 from integrations.bolna.client import BolnaClient
 from integrations.sheets import CsvSheet, SheetWriter
-from integrations.sheets.model import Target
+from integrations.sheets.model import Cell, Target
 from stages.delivery import DeliveryStage
 from stages.dialer import DialerStage
 from tests.test_delivery import put_result
@@ -87,7 +87,7 @@ def test_sheet_writes_flush_on_time(tmp_path: Path) -> None:
     sheet.read()
     sheet.write({2: {"Phone Number": "9900000001"}})
     writer = SheetWriter(sheet, 3.0, clock)
-    writer.update(Target("a", holds=lambda lead: lead.get("Phone Number") == "9900000001"), {"Status": "queued"})
+    writer.update(Target("a", Cell("Phone Number"), "9900000001"), {"Status": "queued"})
     clock.step(STEP)
     assert writer.maybe_flush() is False
     clock.advance(3.0)

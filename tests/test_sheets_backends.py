@@ -19,6 +19,7 @@ from daemon.clock import FakeClock
 from daemon.config import load_config
 from integrations.sheets import (
     SEED_COLUMNS,
+    Cell,
     Lead,
     LeadSheet,
     LeadUpdate,
@@ -106,7 +107,7 @@ def google(tmp_path: Path) -> Iterator[Harness]:
 
 def phone(number: str, hint: int | None = None) -> Target:
     """The lead whose Phone Number cell reads `number`."""
-    return Target(number, holds=lambda lead: lead.get("Phone Number") == number, hint=hint)
+    return Target(number, Cell("Phone Number"), number, hint=hint)
 
 
 ASHA, RAVI = phone("+919800000001", 2), phone("+919800000002", 3)

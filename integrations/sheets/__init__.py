@@ -4,7 +4,7 @@ sheet = open_sheet(cfg)
 for lead in sheet.read():                # one request per dialer cycle
     lead.get("Phone Number")
 writer = SheetWriter(sheet, cfg.sheet_flush_seconds)
-writer.update(Target(key, holds=..., hint=lead.row), {"Status": "queued"})
+writer.update(Target(key, Cell("Phone Number"), "990...", hint=lead.row), {"Status": "queued"})
 writer.maybe_flush()                     # one batched request every few seconds at most;
                                          # each lead's row is found again just before
 """
@@ -17,11 +17,21 @@ from daemon.clock import SYSTEM_CLOCK, Clock
 from daemon.config import Config
 from integrations.sheets.csvfile import CsvSheet
 from integrations.sheets.google import GoogleSheet
-from integrations.sheets.model import SEED_COLUMNS, Lead, LeadSheet, LeadUpdate, SheetError, Target, WriteReport
+from integrations.sheets.model import (
+    SEED_COLUMNS,
+    Cell,
+    Lead,
+    LeadSheet,
+    LeadUpdate,
+    SheetError,
+    Target,
+    WriteReport,
+)
 from integrations.sheets.writer import SheetWriter
 
 __all__ = [
     "SEED_COLUMNS",
+    "Cell",
     "CsvSheet",
     "GoogleSheet",
     "Lead",

@@ -91,17 +91,34 @@ class Target:
     """The row an update is meant for, found again when the update is written.
 
     People sort, insert, delete and drag while we run, so a row number is only a hint: the
-    write goes to a row that `holds` the lead (its phone number), preferring one that the
-    `prefer` test picks (its execution id), then the hinted row, then the first.
+    write goes to a row that `holds` the lead (`identify(row) == identity`: its phone number,
+    read as we read it), preferring one that the `prefer` test picks (its execution id), then
+    the hinted row, then the first.
     """
 
     key: str  # one pending update per key: the lead
-    holds: Callable[[Lead], bool]
+    # What a row says of whose it is. Targets sharing an equal `identify` (a frozen dataclass,
+    # such as `Cell`) share one reading of the sheet per write, however many rows it has.
+    identify: Callable[[Lead], object]
+    identity: object
     prefer: Callable[[Lead], bool] | None = None
     hint: int | None = None
     # Columns of the row, as it reads now, that this update must leave as they are (an
     # operator's do-not-call in Status outlives every status we would write over it).
     keeps: Callable[[Lead], Collection[str]] | None = None
+
+    def holds(self, lead: Lead) -> bool:
+        return self.identify(lead) == self.identity
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A row's identity as one cell reads, trimmed (for example the Phone Number as written)."""
+
+    column: str
+
+    def __call__(self, lead: Lead) -> str:
+        return lead.get(self.column).strip()
 
 
 @dataclass(frozen=True)

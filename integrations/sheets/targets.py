@@ -8,7 +8,7 @@ update lands in the row that holds its lead now, or nowhere.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from integrations.sheets.model import Lead, LeadUpdate, Target, header_key
@@ -21,9 +21,8 @@ class Resolved:
     gone: set[str] = field(default_factory=set)
 
 
-def find_row(target: Target, leads: Sequence[Lead]) -> Lead | None:
-    """The row that holds the target's lead now: preferred, else the hinted row, else the first."""
-    holding = [lead for lead in leads if target.holds(lead)]
+def find_row(target: Target, holding: Sequence[Lead]) -> Lead | None:
+    """Of the rows that hold the target's lead now: preferred, else the hinted row, else the first."""
     if not holding:
         return None
     if target.prefer is not None:
@@ -36,8 +35,16 @@ def find_row(target: Target, leads: Sequence[Lead]) -> Lead | None:
 def resolve(updates: Sequence[LeadUpdate], leads: Sequence[Lead]) -> Resolved:
     """Row-keyed values for the writer's plan; later updates win where two share a row."""
     out = Resolved()
+    # Each row is identified once per kind of identity, not once per update: a flush of hundreds
+    # of updates against a sheet of thousands of rows stays one pass over the rows.
+    indexes: dict[Callable[[Lead], object], dict[object, list[Lead]]] = {}
     for update in updates:
-        lead = find_row(update.target, leads)
+        identify = update.target.identify
+        if identify not in indexes:
+            indexes[identify] = index = {}
+            for row in leads:
+                index.setdefault(identify(row), []).append(row)
+        lead = find_row(update.target, indexes[identify].get(update.target.identity, ()))
         if lead is None:
             out.gone.add(update.target.key)
             continue
