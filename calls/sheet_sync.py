@@ -83,9 +83,9 @@ class RowSync:
         """A row whose number is not valid, found by the Phone Number cell as written."""
         self.writer.update(raw_phone_target(raw_phone, hint), fields)
 
-    def resend_unsynced(self) -> int:
+    def resend_unsynced(self, leads: Mapping[str, LeadCalls] | None = None) -> int:
         """Queue every lead whose latest call the sheet does not show yet."""
-        found = self.tracker.unsynced()
+        found = self.tracker.unsynced(leads)
         for lead, attempt in found:
             self.show_attempt(lead, attempt)
         if found:

@@ -13,6 +13,7 @@ through this class, so the rules live in one place:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,11 +197,14 @@ class CallTracker:
 
     # -- the sheet's copy ------------------------------------------------------------------
 
-    def unsynced(self) -> list[tuple[LeadCalls, Attempt]]:
+    def all_leads(self) -> Mapping[str, LeadCalls]:
+        """Every lead's record: read once and handed to the queries below when several run together."""
+        return self.store.leads()[0]
+
+    def unsynced(self, leads: Mapping[str, LeadCalls] | None = None) -> list[tuple[LeadCalls, Attempt]]:
         """Each lead whose latest call changed since the sheet last showed it."""
-        leads, _ = self.store.leads()
         found = []
-        for lead in leads.values():
+        for lead in (self.all_leads() if leads is None else leads).values():
             latest = lead.latest()
             if latest is not None and latest.sheet_behind:
                 found.append((lead, latest))
@@ -240,22 +244,20 @@ class CallTracker:
         log.warning("completed never came; transcript task written", extra=task(execution_id, "grace"))
         return True
 
-    def awaiting_completion(self) -> dict[str, float]:
+    def awaiting_completion(self, leads: Mapping[str, LeadCalls] | None = None) -> dict[str, float]:
         """Execution id -> when it disconnected, for calls still waiting for `completed`."""
-        leads, _ = self.store.leads()
         return {
             a.execution_id: a.disconnected_at
-            for lead in leads.values()
+            for lead in (self.all_leads() if leads is None else leads).values()
             for a in lead.attempts
             if a.disconnected_at is not None and a.is_open and not a.transcript_task and a.execution_id
         }
 
-    def awaiting_results(self) -> set[str]:
+    def awaiting_results(self, leads: Mapping[str, LeadCalls] | None = None) -> set[str]:
         """Executions whose transcript went to processing and whose result is not in the sheet."""
-        leads, _ = self.store.leads()
         return {
             a.execution_id
-            for lead in leads.values()
+            for lead in (self.all_leads() if leads is None else leads).values()
             for a in lead.attempts
             if a.transcript_task == "written" and not a.result_synced and a.execution_id
         }

@@ -100,9 +100,10 @@ class IntakeStage(Stage):
         self.results = ResultFinder(self.broker.registry, cfg.max_task_bytes)
         if self._bolna is None and cfg.bolna_api_token:
             self._bolna = BolnaClient(cfg.bolna_base_url, cfg.bolna_api_token, timeout=cfg.bolna_timeout)
-        self._awaiting_completion = self.tracker.awaiting_completion()
-        self._awaiting_results = self.tracker.awaiting_results()
-        self.rows.resend_unsynced()  # what a killed intake applied but never wrote
+        leads = self.tracker.all_leads()  # once, after recover(): the three questions below share it
+        self._awaiting_completion = self.tracker.awaiting_completion(leads)
+        self._awaiting_results = self.tracker.awaiting_results(leads)
+        self.rows.resend_unsynced(leads)  # what a killed intake applied but never wrote
         self._next_resync = self.clock.monotonic() + RESYNC_SECONDS
         self.dead = IntakeDeadLetters(self.broker, self.clock)
         live = metrics.for_stage(self.name)
@@ -170,8 +171,9 @@ class IntakeStage(Stage):
     def _resync(self) -> None:
         """Row updates still owed (the dialer's unflushed ones, a failed write's) and results
         the dialer's reconciliation produced: the intake hears of neither by webhook."""
-        self.rows.resend_unsynced()
-        awaiting = self.tracker.awaiting_results()
+        leads = self.tracker.all_leads()
+        self.rows.resend_unsynced(leads)
+        awaiting = self.tracker.awaiting_results(leads)
         with self._lock:
             self._awaiting_results |= awaiting
 
