@@ -113,8 +113,9 @@ class KvCallStore(CallStore):
 
     def link(self, execution_id: str, key: str, body: dict[str, Any] | None = None) -> None:
         _check_key(execution_id)
-        previous = self.execution(execution_id)
-        doc = {"lead": key, "body": body if body is not None else (previous or {}).get("body")}
+        if body is None:  # a later link without a body keeps the one recorded
+            body = (self.execution(execution_id) or {}).get("body")
+        doc = {"lead": key, "body": body}
         self._records.put(_exec_key(execution_id), orjson.dumps(doc))
 
     def execution(self, execution_id: str) -> dict[str, Any] | None:

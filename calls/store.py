@@ -228,8 +228,9 @@ class CallStore:
     def link(self, execution_id: str, key: str, body: dict[str, Any] | None = None) -> None:
         """Record which lead an execution belongs to, with its latest accepted body."""
         _check_key(execution_id)
-        previous = self.execution(execution_id)
-        doc = {"lead": key, "body": body if body is not None else (previous or {}).get("body")}
+        if body is None:  # a later link without a body keeps the one recorded
+            body = (self.execution(execution_id) or {}).get("body")
+        doc = {"lead": key, "body": body}
         atomic_write(self.executions_dir, f"{execution_id}.json", orjson.dumps(doc), self.tmp_dir)
 
     def execution(self, execution_id: str) -> dict[str, Any] | None:

@@ -57,14 +57,14 @@ class CallTracker:
         event = ExecutionEvent.from_body(body)
         now = self.clock.now()
         with self.store.locked():
-            key, phone = self._lead_for(event)
+            key, phone, linked = self._lead_for(event)
             with self.store.edit(key, phone) as lead:
                 attempt = lead.attempt_for(event.execution_id, event.attempt_ref, now)
                 accepted = attempt.advance(event.status, now)
                 if accepted:
                     self._read_outcome(attempt, event.body)
                     self.store.link(event.execution_id, key, event.body)
-                elif self.store.lead_of(event.execution_id) is None:
+                elif not linked:
                     self.store.link(event.execution_id, key)
                 if event.status == CALL_DISCONNECTED and attempt.disconnected_at is None:
                     attempt.disconnected_at = now
@@ -92,16 +92,16 @@ class CallTracker:
             attempt.account_issue = attempt.status
             attempt.note = "not placed: the Bolna wallet is low; dialling paused, this lead keeps its attempts"
 
-    def _lead_for(self, event: ExecutionEvent) -> tuple[str, str]:
-        """By execution id (the dialer recorded it), else by the customer's number."""
+    def _lead_for(self, event: ExecutionEvent) -> tuple[str, str, bool]:
+        """(key, phone for a new record, linked): by execution id (the dialer recorded it), else
+        by the customer's number. A lead already on record keeps its own phone (`store.edit`)."""
         key = self.store.lead_of(event.execution_id)
         if key is not None:
-            known = self.store.load(key)
-            return key, known.phone if known else event.customer_phone
+            return key, event.customer_phone, True
         e164 = to_e164(event.customer_phone, self.region)
         if e164 is not None:
-            return lead_key(e164), e164
-        return f"unmatched-{event.execution_id}"[:128], event.customer_phone
+            return lead_key(e164), e164, False
+        return f"unmatched-{event.execution_id}"[:128], event.customer_phone, False
 
     # -- the dialer's side ----------------------------------------------------------------
 
