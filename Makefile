@@ -40,9 +40,7 @@ system-deps:
 run: venv
 	$(PY) -m daemon demo
 
-test: venv system-deps tools
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+test: lint system-deps tools
 	$(PY) -m pytest
 
 lint: venv

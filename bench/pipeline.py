@@ -9,7 +9,7 @@ here), and printed side by side with their ratio. JetStream's producer publishes
 means stored) where the file backend's renames a file into transcripts/.
 
 Processor and delivery run as separate processes (`python -m daemon run processor` /
-`run delivery`) on a temporary DATA_DIR and deliver to the local receiver (stages/sink.py)
+`run delivery`) on a temporary DATA_DIR and deliver to the local receiver (devtools/sink.py)
 in this process, which timestamps every 2xx it sends. It prints, in one run:
 
 - burst: N transcripts dropped at once, calls per second until the last one is received

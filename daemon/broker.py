@@ -334,7 +334,7 @@ class Broker(abc.ABC):
             raise ValueError(f"only dead letters are retried; {entry.name} is {entry.state}")
         target = to_queue or entry.queue
         if target == QueueName.INTAKE:
-            raise ValueError(f"{target} is not a queue: retry with --to transcripts or results")
+            raise ValueError(f"{target} holds webhook bodies, not tasks: retry with --to transcripts or results")
         return target
 
     @abc.abstractmethod

@@ -240,6 +240,11 @@ class Config:
         return ZoneInfo(self.timezone)
 
     @property
+    def intake_url(self) -> str:
+        """This machine's intake, where a local simulator posts Bolna's webhooks."""
+        return f"http://{self.intake_host}:{self.intake_port}/webhook/bolna"
+
+    @property
     def webhook_url(self) -> str:
         """Where delivery POSTs: the explicit URL, else the base URL plus the seed's path."""
         if self.singleinterface_webhook_url:

@@ -154,8 +154,8 @@ def read_heartbeats(data_dir: Path) -> list[BeatFile]:
                 stage=str(doc.get("stage") or stage),
                 pid=doc.get("pid") if isinstance(doc.get("pid"), int) else (int(pid) if pid.isdigit() else None),
                 owner=str(doc.get("owner") or ""),
-                started_at=_number(doc.get("started_at")),
-                beat_at=_number(doc.get("beat_at")) or mtime,
+                started_at=number(doc.get("started_at")),
+                beat_at=number(doc.get("beat_at")) or mtime,
                 processed=doc.get("processed") if isinstance(doc.get("processed"), int) else None,
                 failed=doc.get("failed") if isinstance(doc.get("failed"), int) else None,
                 last_error=error if isinstance(error, dict) else None,
@@ -166,5 +166,6 @@ def read_heartbeats(data_dir: Path) -> list[BeatFile]:
     return beats
 
 
-def _number(value: object) -> float | None:
+def number(value: object) -> float | None:
+    """A number from a heartbeat's JSON (a bool or a string is not one)."""
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

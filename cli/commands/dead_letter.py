@@ -78,15 +78,7 @@ def _call_id(entry: Entry) -> str:
 
 
 def retry_one(broker: Broker, entry: Entry, to: str | None = None) -> bool:
-    target = to or entry.queue
-    if target == QueueName.INTAKE:
-        log.error(
-            "%s/%s: intake holds webhook bodies, not tasks; use --to transcripts",
-            entry.queue,
-            entry.name,
-            extra=task(_call_id(entry), "not-retried"),
-        )
-        return False
+    target = to or entry.queue  # the broker refuses what cannot be retried (intake's bodies)
     try:
         name = broker.retry(entry, to)
     except (OSError, UnavailableError, ValueError) as exc:

@@ -42,7 +42,7 @@ def demo_environment(cfg: Config) -> dict[str, str]:
         "BOLNA_BASE_URL": f"http://{cfg.simulator_host}:{cfg.simulator_port}",
         "BOLNA_API_TOKEN": cfg.bolna_api_token.reveal() or "demo-token",
         "BOLNA_AGENT_ID": cfg.bolna_agent_id or "demo-agent",
-        "SIMULATOR_WEBHOOK_URL": f"http://{cfg.intake_host}:{cfg.intake_port}/webhook/bolna",
+        "SIMULATOR_WEBHOOK_URL": cfg.intake_url,
         "SHEET_URL": "",
         "DIALER_INTERVAL": "5",
         "CALL_SPACING": "1",

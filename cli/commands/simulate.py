@@ -40,9 +40,7 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
     if speed <= 0:
         log.error("--speed must be greater than 0")
         return 2
-    webhook_url = (
-        args.webhook_url or cfg.simulator_webhook_url or f"http://{cfg.intake_host}:{cfg.intake_port}/webhook/bolna"
-    )
+    webhook_url = args.webhook_url or cfg.simulator_webhook_url or cfg.intake_url
     simulator = BolnaSimulator(
         webhook_url=webhook_url,
         speed=speed,

@@ -51,7 +51,7 @@ def main(args: argparse.Namespace, cfg: Config) -> int:
         loaded = load_results(broker.registry, tz, since=since)
     report = compute((r.payload for r in loaded.records), tz)
     window = "all calls" if since is None else "calls started since " + _local(since, tz)
-    # Said in the output itself: log lines go to stdout too and would break --json.
+    # Said in the report itself, where its reader looks (the log goes to stderr).
     notes = [f"left out {path}: {reason}" for path, reason in loaded.unreadable]
 
     if args.html:

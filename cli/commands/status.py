@@ -33,7 +33,7 @@ from daemon.broker import Broker, QueueSummary, UnavailableError
 from daemon.brokers import open_broker
 from daemon.config import Config
 from daemon.fsutil import owner_alive
-from daemon.heartbeat import BeatFile, read_heartbeats
+from daemon.heartbeat import BeatFile, number, read_heartbeats
 
 EX_UNHEALTHY = 1
 STALE_BEATS = 3  # a heartbeat older than this many intervals is stale
@@ -173,7 +173,7 @@ def _stages(
             "state": state,
             "expected": name in expected,
             "instances": instances,
-            "last_error": max(errors, key=lambda e: _number(e.get("time")) or 0.0) if errors else None,
+            "last_error": max(errors, key=lambda e: number(e.get("time")) or 0.0) if errors else None,
         }
     return docs
 
@@ -193,7 +193,7 @@ def _instance(now: float, beat: BeatFile, stale_after: float, process_alive: Cal
         "last_error": beat.last_error,
         "problem": beat.problem,
         "task": task,
-        "task_age": _age(now, _number(task.get("since"))) if task else None,
+        "task_age": _age(now, number(task.get("since"))) if task else None,
     }
 
 
@@ -220,17 +220,13 @@ def _instance_problems(name: str, i: dict[str, Any], stale_after: float, max_tas
     return found
 
 
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 # -- showing it ---------------------------------------------------------------------------------
 
 
 def _error_line(error: Mapping[str, Any] | None, tz: tzinfo) -> str:
     if not error:
         return "-"
-    when = _number(error.get("time"))
+    when = number(error.get("time"))
     stamp = datetime.fromtimestamp(when, tz).strftime("%m-%d %H:%M:%S") if when else "?"
     message = " ".join(str(error.get("message", "")).split())
     return f"{stamp} {error.get('call_id', '-')} {message[:80]}"
