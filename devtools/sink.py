@@ -12,10 +12,8 @@ optionally with a Retry-After, or hang before answering.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-import os
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -141,24 +139,17 @@ class WebhookSink:
         return None
 
     def store(self, msg_id: str, body: bytes) -> Path:
-        """Write the payload as <id>.<n>.json; hard-linking a finished temp file never overwrites."""
+        """Write the payload as <id>.<n>.json; a link-or-fail rename never overwrites."""
         stem = msg_id if fsutil.is_safe_name(msg_id) and len(msg_id) <= 100 else "no-webhook-id"
-        tmp = self.tmp / f"{os.getpid()}.{threading.get_ident()}.{next(_tmp_counter)}"
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsutil.FILE_MODE), "wb") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
+        tmp = fsutil.write_temp(body, self.tmp, stem)
         try:
             while True:
                 with self._lock:
                     seq = self._next_seq.get(stem, 1)
                     self._next_seq[stem] = seq + 1
                 dest = self.folder / f"{stem}.{seq}.json"
-                try:
-                    os.link(tmp, dest)
-                    break
-                except FileExistsError:
-                    continue  # written by an earlier run of the sink: take the next number
+                if fsutil.rename_no_replace(tmp, dest):
+                    break  # else written by an earlier run of the sink: take the next number
         finally:
             tmp.unlink(missing_ok=True)
         fsutil.fsync_dir(self.folder)
@@ -169,9 +160,6 @@ class WebhookSink:
             self.counts[status] += 1
             if self.keep_requests:
                 self.received.append(Received(at, headers, body, status, stored, self.clock.now()))
-
-
-_tmp_counter = itertools.count()
 
 
 def _parse(body: bytes) -> object:
