@@ -16,7 +16,8 @@ and a restarted dialer see the same one.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from calls.store import CallStore
 from daemon.clock import Clock
@@ -54,28 +55,23 @@ class AccountGate:
         self.longest = float(max(first_check, longest))
 
     def paused(self) -> Pause | None:
-        doc = self.store.account().get("pause")
-        if not isinstance(doc, dict):
-            return None
-        try:
-            return Pause(**doc)
-        except TypeError:
-            return None
+        return _pause_of(self.store.account())
 
     def pause(self, kind: str, reason: str) -> bool:
         """Pause dialling. True when this is news (a pause already in force is kept as it is)."""
         with self.store.locked():
-            if self.paused() is not None:
+            account = self.store.account()
+            if _pause_of(account) is not None:
                 return False
             now = self.clock.now()
             interval = self.first_check
-            last = self.store.account().get("resumed")
+            last = account.get("resumed")
             if isinstance(last, dict) and last.get("kind") == kind and now - float(last.get("at", 0)) < self.longest:
                 # The same trouble right after resuming (the account looked fine, the dial still
                 # failed): wait longer this time rather than flap every first_check.
                 interval = min(self.longest, float(last.get("interval", interval)) * 2)
             pause = Pause(kind, reason, now, now + interval, interval)
-            self.store.save_account({"pause": asdict(pause)})
+            self._save(pause)
         log.error("%s", pause.describe())
         return True
 
@@ -84,10 +80,10 @@ class AccountGate:
         with self.store.locked():
             pause = self.paused()
             if pause is not None:
-                self._save(Pause(pause.kind, pause.reason, pause.since, self.clock.now(), pause.interval, pause.checks))
+                self._save(replace(pause, next_check=self.clock.now()))
 
-    def check_due(self) -> bool:
-        pause = self.paused()
+    def due(self, pause: Pause | None) -> bool:
+        """An account check is due for this pause (as `paused()` read it)."""
         return pause is not None and self.clock.now() >= pause.next_check
 
     def still_paused(self, why: str) -> None:
@@ -98,7 +94,7 @@ class AccountGate:
                 return
             interval = min(self.longest, pause.interval * 2)
             self._save(
-                Pause(pause.kind, pause.reason, pause.since, self.clock.now() + interval, interval, pause.checks + 1)
+                replace(pause, next_check=self.clock.now() + interval, interval=interval, checks=pause.checks + 1)
             )
         log.info("still paused: %s; next account check in %.0f s", why, interval)
 
@@ -113,3 +109,13 @@ class AccountGate:
 
     def _save(self, pause: Pause) -> None:
         self.store.save_account({"pause": asdict(pause)})
+
+
+def _pause_of(account: dict[str, Any]) -> Pause | None:
+    doc = account.get("pause")
+    if not isinstance(doc, dict):
+        return None
+    try:
+        return Pause(**doc)
+    except TypeError:
+        return None

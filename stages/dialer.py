@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 
-from calls.account import AGENT, BALANCE
+from calls.account import AGENT, BALANCE, Pause
 from calls.batching import BatchDialer, PlannedDial, caller_id
 from calls.eligibility import Action, Decision, DialRules, plan_cycle
 from calls.kvstore import open_call_store
@@ -95,8 +95,8 @@ class DialerStage(Stage):
 
     def run_once(self) -> bool:
         mono = self.clock.monotonic()
-        did = True
-        if self.account.check_due():
+        pause = self.account.paused()  # one read per turn while idle (a KV request on JetStream)
+        if self.account.due(pause):
             self._check_account()
         elif self._dials and mono >= self._next_dial:
             self._dial(self._dials.popleft())
@@ -105,13 +105,13 @@ class DialerStage(Stage):
             self._next_cycle = mono + self.cfg.dialer_interval
             self._cycle(self.clock.now())
         else:
-            did = self.writer.maybe_flush()
-        self._show_problems()
-        return did
+            self._show_problems(pause)
+            return self.writer.maybe_flush()
+        self._show_problems(self.account.paused())  # the work just done may have paused or resumed
+        return True
 
-    def _show_problems(self) -> None:
+    def _show_problems(self, pause: Pause | None) -> None:
         """Why calls are not going out, for `status` (non-zero while any holds)."""
-        pause = self.account.paused()
         problems = ([pause.describe()] if pause else []) + self.writer.problems()
         self.problem = "; ".join(problems) or None
 
