@@ -62,6 +62,9 @@ class Lead:
 
     def get(self, column: str) -> str:
         """The cell under `column`, matched as headers are (case and spacing ignored); "" if absent."""
+        exact = self.values.get(column)  # the usual case: asked by the spelling the sheet reads with
+        if exact is not None:
+            return exact
         want = header_key(column)
         for name, value in self.values.items():
             if header_key(name) == want:
@@ -189,6 +192,7 @@ class Layout:
 
     header: tuple[str, ...]  # the header row's cells as written, "" for unnamed columns
     _index: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    _named: tuple[tuple[int, str], ...] = field(init=False, repr=False, compare=False)  # (col, canonical)
 
     def __post_init__(self) -> None:
         index: dict[str, int] = {}
@@ -198,6 +202,8 @@ class Layout:
             if key and key not in index:
                 index[key] = col
         object.__setattr__(self, "_index", MappingProxyType(index))
+        named = tuple((col, canonical_header(self.header[col - 1])) for col in index.values())
+        object.__setattr__(self, "_named", named)
 
     @classmethod
     def from_row(cls, cells: Sequence[object]) -> Layout:
@@ -218,9 +224,8 @@ class Layout:
         if not any(cell_text(c).strip() for c in cells):
             return None
         values: dict[str, str] = {}
-        for col in self._index.values():
-            cell = cells[col - 1] if col <= len(cells) else ""
-            values[canonical_header(self.header[col - 1])] = cell_text(cell)
+        for col, name in self._named:
+            values[name] = cell_text(cells[col - 1] if col <= len(cells) else "")
         return Lead(row=row, values=MappingProxyType(values))
 
     def leads(self, rows: Sequence[Sequence[object]], first_row: int = FIRST_DATA_ROW) -> list[Lead]:
