@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 import nats.js.errors
+from nats.js.api import ConsumerInfo
 
 from daemon.broker import Entry, QueueSummary, Registry, State
 from daemon.brokers.jetstream import ops
@@ -58,32 +59,30 @@ class JetStreamRegistry(Registry):
 
     # -- where each state lives ------------------------------------------------------------
 
-    def _where(self, queue: str, state: State) -> tuple[str, str] | None:
-        """(stream, subject filter) of a state, or None when the queue has no such state."""
+    def _where(self, queue: str, state: State, name: str = "*") -> tuple[str, str] | None:
+        """(stream, subject) of a state's task `name` (default: all of them), or None when the
+        queue has no such state."""
         layout = self._broker.layout
         if state in (State.WAITING, State.ACTIVE):
-            return (layout.work_stream(queue), layout.work(queue)) if queue in CONSUMED else None
+            return (layout.work_stream(queue), layout.work(queue, name)) if queue in CONSUMED else None
         if state is State.DEFERRED:
-            return (layout.deferred_stream, layout.deferred(queue)) if queue in CONSUMED else None
+            return (layout.deferred_stream, layout.deferred(queue, name)) if queue in CONSUMED else None
         if state is State.DONE:
-            return (layout.done_stream, layout.done(queue)) if queue in CONSUMED else None
-        return layout.dead_stream, layout.dead(queue)
+            return (layout.done_stream, layout.done(queue, name)) if queue in CONSUMED else None
+        return layout.dead_stream, layout.dead(queue, name)
 
-    def _subject(self, queue: str, state: State, name: str) -> tuple[str, str] | None:
-        where = self._where(queue, state)
-        if where is None:
+    async def _consumer_info(self, queue: str) -> ConsumerInfo | None:
+        """The queue's consumer as the server sees it; None before it exists."""
+        layout = self._broker.layout
+        try:
+            return await self._link.js.consumer_info(layout.work_stream(queue), layout.consumer(queue))
+        except nats.js.errors.NotFoundError:
             return None
-        stream, pattern = where
-        return stream, pattern[:-1] + name.replace(".", "=")
 
     async def _delivered(self, queue: str) -> int:
         """The consumer's highest handed-out stream sequence (0 when it does not exist yet)."""
-        layout = self._broker.layout
-        try:
-            info = await self._link.js.consumer_info(layout.work_stream(queue), layout.consumer(queue))
-        except nats.js.errors.NotFoundError:
-            return 0
-        return int(info.delivered.stream_seq or 0) if info.delivered else 0
+        info = await self._consumer_info(queue)
+        return int(info.delivered.stream_seq or 0) if info is not None and info.delivered else 0
 
     def _entry(self, queue: str, state: State, stored: ops.Stored, delivered: int = 0) -> Entry:
         name = name_of(stored.subject)  # unique within its state: dead and deferred names are made so
@@ -123,7 +122,7 @@ class JetStreamRegistry(Registry):
         key = (entry.queue, entry.state, entry.name)
         if key in self._bodies:
             return self._bodies[key][:limit]
-        where = self._subject(entry.queue, entry.state, entry.name)
+        where = self._where(entry.queue, entry.state, entry.name)
         if where is None:
             raise LookupError(f"{entry.queue} has no {entry.state} tasks")
         stored = self._link.call(ops.last(self._link.js, *where))
@@ -139,7 +138,7 @@ class JetStreamRegistry(Registry):
             # WAITING and ACTIVE share one subject: asked once, whichever of the two comes first.
             seen: dict[tuple[str, str], tuple[ops.Stored | None, int]] = {}
             for state in states:
-                where = self._subject(queue, state, name)
+                where = self._where(queue, state, name)
                 if where is None:
                     continue
                 if where not in seen:
@@ -167,10 +166,7 @@ class JetStreamRegistry(Registry):
             return QueueSummary(dead=dead)
         waiting = active = 0
         oldest = None
-        try:
-            info = await js.consumer_info(layout.work_stream(queue), layout.consumer(queue))
-        except nats.js.errors.NotFoundError:
-            info = None
+        info = await self._consumer_info(queue)
         if info is not None:
             waiting, active = int(info.num_pending or 0), int(info.num_ack_pending or 0)
             if waiting:
@@ -205,14 +201,10 @@ class JetStreamRegistry(Registry):
 
     def pending(self, queue: str) -> int:
         """Tasks waiting to be handed out (the queue-depth gauge): one consumer-info request."""
-        layout = self._broker.layout
 
         async def ask() -> int:
-            try:
-                info = await self._link.js.consumer_info(layout.work_stream(queue), layout.consumer(queue))
-            except nats.js.errors.NotFoundError:
-                return 0
-            return int(info.num_pending or 0)
+            info = await self._consumer_info(queue)
+            return int(info.num_pending or 0) if info is not None else 0
 
         return self._link.call(ask())
 
