@@ -74,6 +74,16 @@ def is_same(waiting: bytes, body: bytes, same: SameTask | None) -> bool:
     return same(waiting) if same is not None else waiting == body
 
 
+def parse_body(body: bytes, limit: int) -> tuple[Any, str | None]:
+    """(the task's JSON, None), or (None, why it is no task) for a dead letter's reason."""
+    if len(body) > limit:
+        return None, f"file is {len(body)} bytes; the limit is MAX_TASK_BYTES={limit}"
+    try:
+        return orjson.loads(body), None
+    except orjson.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc}"
+
+
 def conflict_reason(name: str, queue: str) -> str:
     return (
         f"a different task named {name} already waits in {queue}; this one was kept here instead of "

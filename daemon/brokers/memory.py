@@ -13,8 +13,6 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import orjson
-
 from daemon.broker import (
     Broker,
     Consumer,
@@ -29,6 +27,7 @@ from daemon.broker import (
     State,
     conflict_reason,
     is_same,
+    parse_body,
 )
 from daemon.clock import SYSTEM_CLOCK, Clock
 
@@ -125,15 +124,9 @@ class MemoryConsumer(Consumer):
                 if not self._q.waiting:
                     return None
                 _, task = self._q.waiting.popitem(last=False)
-                if len(task.body) > broker.max_task_bytes:
-                    self._dead(
-                        task, f"file is {len(task.body)} bytes; the limit is MAX_TASK_BYTES={broker.max_task_bytes}"
-                    )
-                    continue
-                try:
-                    doc = orjson.loads(task.body)
-                except orjson.JSONDecodeError as exc:
-                    self._dead(task, f"not valid JSON: {exc}")
+                doc, why = parse_body(task.body, broker.max_task_bytes)
+                if why is not None:
+                    self._dead(task, why)
                     continue
                 task.envelope.owner = OWNER
                 self._q.active[task.name] = task

@@ -13,6 +13,18 @@ def is_ignored_name(name: str) -> bool:
     return name.startswith(".") or name.endswith(_SKIPPED_SUFFIXES)
 
 
+BAD_NAME = "file name is not allowed: use 1-128 characters of A-Z a-z 0-9 . _ - not starting with ."
+
+
+def not_a_task(mode: int) -> str | None:
+    """Why a folder entry of this mode is not a task (a folder, a FIFO, a link), or None."""
+    if stat.S_ISREG(mode):
+        return None
+    return f"is {kind_of(mode)}; only regular files are tasks" + (
+        " (links are never followed)" if stat.S_ISLNK(mode) else ""
+    )
+
+
 def kind_of(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"

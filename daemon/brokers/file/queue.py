@@ -20,7 +20,6 @@ import contextlib
 import logging
 import os
 import queue as stdqueue
-import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +33,7 @@ from daemon.brokers.file import sweep
 from daemon.brokers.file.due import DueTimes
 from daemon.brokers.file.envelopes import EnvelopeStore
 from daemon.brokers.file.layout import QueueFolders, locks_dir, tmp_dir
-from daemon.brokers.file.names import NameIndex, is_ignored_name, kind_of, sanitize
+from daemon.brokers.file.names import BAD_NAME, NameIndex, is_ignored_name, not_a_task, sanitize
 from daemon.brokers.file.problems import unavailable
 from daemon.brokers.file.watcher import FolderWatcher
 from daemon.brokers.file.writes import publish_task, reason_text, write_reason
@@ -45,7 +44,6 @@ from daemon.redact import redact_urls
 
 log = logging.getLogger(__name__)
 
-_BAD_NAME = "file name is not allowed: use 1-128 characters of A-Z a-z 0-9 . _ - not starting with ."
 CLEAN_INTERVAL = 3600.0
 
 
@@ -165,14 +163,12 @@ class FileQueue:
             st = os.lstat(src)
         except FileNotFoundError:
             return None  # another worker claimed it first
-        if not stat.S_ISREG(st.st_mode):
-            why = f"is {kind_of(st.st_mode)}; only regular files are tasks" + (
-                " (links are never followed)" if stat.S_ISLNK(st.st_mode) else ""
-            )
+        why = not_a_task(st.st_mode)
+        if why is not None:
             self._dead_letter_path(src, name, why)
             return None
         if not fsutil.is_safe_name(name):
-            self._dead_letter_path(src, name, _BAD_NAME)
+            self._dead_letter_path(src, name, BAD_NAME)
             return None
         if st.st_size > self.cfg.max_task_bytes:
             limit = self.cfg.max_task_bytes

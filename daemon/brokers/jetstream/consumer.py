@@ -25,10 +25,9 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-import orjson
 from nats.aio.msg import Msg
 
-from daemon.broker import Consumer, Envelope, Message, UnavailableError
+from daemon.broker import Consumer, Envelope, Message, UnavailableError, parse_body
 from daemon.brokers.jetstream import ops
 from daemon.brokers.jetstream.deferrals import MAX_DEFERRAL, Deferrals
 from daemon.brokers.jetstream.layout import DUE, ENVELOPE, NAME, ORIGIN, TIME, name_of
@@ -168,14 +167,9 @@ class JetStreamConsumer(Consumer):
         headers = raw.headers or {}
         name = headers.get(NAME) or name_of(raw.subject)
         body = raw.data or b""
-        limit = self.broker.cfg.max_task_bytes
-        if len(body) > limit:
-            self._bury_raw(raw, name, body, f"file is {len(body)} bytes; the limit is MAX_TASK_BYTES={limit}", "-")
-            return None
-        try:
-            doc = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            self._bury_raw(raw, name, body, f"not valid JSON: {exc}", "-")
+        doc, why = parse_body(body, self.broker.max_task_bytes)
+        if why is not None:
+            self._bury_raw(raw, name, body, why, "-")
             return None
         if ENVELOPE in headers:
             envelope = Envelope.from_json(headers[ENVELOPE])

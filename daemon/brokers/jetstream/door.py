@@ -20,7 +20,6 @@ import contextlib
 import logging
 import os
 import queue as stdqueue
-import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ import orjson
 from daemon import fsutil
 from daemon.broker import Published
 from daemon.brokers.file.layout import folders
-from daemon.brokers.file.names import is_ignored_name, kind_of
+from daemon.brokers.file.names import is_ignored_name, not_a_task
 from daemon.brokers.file.watcher import FolderWatcher
 from daemon.brokers.jetstream import ops
 from daemon.brokers.jetstream.layout import ORIGIN
@@ -57,10 +56,8 @@ def identity(queue: str, name: str, st: os.stat_result) -> str:
 
 def refusal(name: str, st: os.stat_result, max_bytes: int) -> str | None:
     """Why the door will not take this entry, or None."""
-    if not stat.S_ISREG(st.st_mode):
-        return f"is {kind_of(st.st_mode)}; only regular files are tasks" + (
-            " (links are never followed)" if stat.S_ISLNK(st.st_mode) else ""
-        )
+    if (why := not_a_task(st.st_mode)) is not None:
+        return why
     if not fsutil.is_safe_name(name):
         return "its name is not a task name: use 1-128 characters of A-Z a-z 0-9 . _ - not starting with ."
     if st.st_size > max_bytes:
