@@ -20,16 +20,19 @@ already being rung.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
-from calls.store import CallStore, LeadCalls, StateError, _check_key
+from calls.store import CallStore, LeadCalls, StateError, _check_key, decode_lead, json_object
 from daemon.broker import Broker
 from daemon.config import Config
 from daemon.fsutil import is_safe_name
+
+log = logging.getLogger(__name__)
 
 LOCK_TTL = 30.0  # the longest a holder that died holding the lock blocks everyone else
 LOCK_WAIT = 35.0  # how long an edit waits for the lock before giving up (UnavailableError)
@@ -87,21 +90,17 @@ class KvCallStore(CallStore):
         item = self._records.get(_lead_key(key))
         if self._holder == threading.get_ident():  # only a read under the lock may be written back
             self._revisions[key] = item.revision if item is not None else None
-        if item is None:
-            return None
-        try:
-            return LeadCalls.from_json(item.value)
-        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            raise StateError(f"call state for lead {key} is unreadable: {exc}") from exc
+        return decode_lead(key, item.value) if item is not None else None
 
     def leads(self) -> tuple[dict[str, LeadCalls], set[str]]:
         found: dict[str, LeadCalls] = {}
         broken: set[str] = set()
         for name, item in self._records.items("lead").items():
-            key = name.split(".", 1)[1].replace("=", ".")
+            key = _id_of(name)
             try:
-                found[key] = LeadCalls.from_json(item.value)
-            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+                found[key] = decode_lead(key, item.value)
+            except StateError as exc:
+                log.error("%s", exc)  # as the file store says it
                 broken.add(key)
         return found, broken
 
@@ -121,14 +120,7 @@ class KvCallStore(CallStore):
     def execution(self, execution_id: str) -> dict[str, Any] | None:
         if not is_safe_name(execution_id):
             return None
-        item = self._records.get(_exec_key(execution_id))
-        if item is None:
-            return None
-        try:
-            doc = orjson.loads(item.value)
-        except orjson.JSONDecodeError:
-            return None
-        return doc if isinstance(doc, dict) else None
+        return self._doc_at(_exec_key(execution_id))
 
     # -- the account's dialling state, batches, the sheet-writes lock (calls/account.py, batching.py)
 
@@ -159,37 +151,38 @@ class KvCallStore(CallStore):
     def batches(self) -> dict[str, dict[str, Any]]:
         found = {}
         for name, item in self._records.items("batch").items():
-            doc = _parse(item.value)
+            doc = json_object(item.value)
             if doc is not None:
-                found[name.split(".", 1)[1].replace("=", ".")] = doc
+                found[_id_of(name)] = doc
         return found
 
     def _doc_at(self, key: str) -> dict[str, Any] | None:
         item = self._records.get(key)
-        return _parse(item.value) if item is not None else None
+        return json_object(item.value) if item is not None else None
 
 
 ACCOUNT_KEY = "state.account"
 
 
-def _parse(raw: bytes) -> dict[str, Any] | None:
-    try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    return doc if isinstance(doc, dict) else None
+def _kv_key(kind: str, ident: str) -> str:
+    """A record's key in the bucket: KV keys are dot-separated, so an id's dots become '='."""
+    return f"{kind}." + ident.replace(".", "=")
+
+
+def _id_of(kv_key: str) -> str:
+    return kv_key.split(".", 1)[1].replace("=", ".")
 
 
 def _batch_key(batch_id: str) -> str:
-    return "batch." + batch_id.replace(".", "=")
+    return _kv_key("batch", batch_id)
 
 
 def _lead_key(key: str) -> str:
-    return "lead." + key.replace(".", "=")
+    return _kv_key("lead", key)
 
 
 def _exec_key(execution_id: str) -> str:
-    return "exec." + execution_id.replace(".", "=")
+    return _kv_key("exec", execution_id)
 
 
 def open_call_store(cfg: Config, broker: Broker) -> CallStore:

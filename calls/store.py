@@ -199,10 +199,7 @@ class CallStore:
             raw = (self.leads_dir / f"{key}.json").read_bytes()
         except FileNotFoundError:
             return None
-        try:
-            return LeadCalls.from_json(raw)
-        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            raise StateError(f"call state for lead {key} is unreadable: {exc}") from exc
+        return decode_lead(key, raw)
 
     def leads(self) -> tuple[dict[str, LeadCalls], set[str]]:
         """Every lead's record, and the keys whose files could not be read."""
@@ -237,11 +234,7 @@ class CallStore:
         """{"lead": key, "body": dict | None}, or None for an execution we never saw."""
         if not is_safe_name(execution_id):
             return None
-        try:
-            doc = orjson.loads((self.executions_dir / f"{execution_id}.json").read_bytes())
-        except (FileNotFoundError, orjson.JSONDecodeError):
-            return None
-        return doc if isinstance(doc, dict) else None
+        return self._document(self.executions_dir / f"{execution_id}.json")
 
     def lead_of(self, execution_id: str) -> str | None:
         doc = self.execution(execution_id)
@@ -282,10 +275,26 @@ class CallStore:
     @staticmethod
     def _document(path: Path) -> dict[str, Any] | None:
         try:
-            doc = orjson.loads(path.read_bytes())
-        except (FileNotFoundError, orjson.JSONDecodeError):
+            return json_object(path.read_bytes())
+        except FileNotFoundError:
             return None
-        return doc if isinstance(doc, dict) else None
+
+
+def decode_lead(key: str, raw: bytes) -> LeadCalls:
+    """A lead's record from its stored bytes; StateError (naming the lead) when unreadable."""
+    try:
+        return LeadCalls.from_json(raw)
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        raise StateError(f"call state for lead {key} is unreadable: {exc}") from exc
+
+
+def json_object(raw: bytes) -> dict[str, Any] | None:
+    """A stored JSON document, or None when it is not one (a torn or hand-broken file)."""
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def _check_key(key: str) -> None:
