@@ -61,10 +61,11 @@ def extract_email(text: str) -> str | None:
     LAST complete, syntactically valid address in it (lower case), else None. No DNS, ever."""
     if not isinstance(text, str):
         return None
-    signals = [match.start() for match in _SIGNAL.finditer(text.lower())]
+    low = text.lower()  # the positions below index this string, so it is the one sliced
+    signals = [match.start() for match in _SIGNAL.finditer(low)]
     if not signals:
         return None
-    for _, _, address in reversed(candidates(_tokens(_around(text, signals)))):
+    for _, _, address in reversed(candidates(_tokens(_around(low, signals)))):
         valid = _validated(address)
         if valid is not None:
             return valid
