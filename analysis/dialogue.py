@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from analysis.acts import AgentAct, AgentActs
 from analysis.emails import extract_email
 from analysis.fields import EMAIL, FIELDS, MODEL, NAME, Field
+from analysis.memo import Memo
 from analysis.models import ModelCatalog
 from analysis.names import NameReader, name_words
 from analysis.phrasebook import Phrasebook, Text
@@ -64,19 +65,13 @@ class DialogueReader:
         self._catalog = catalog
         self.names = NameReader(book, vehicle_test(catalog))
         self.acts = AgentActs(book, catalog, self.names)
-        self._act_cache: dict[tuple[str, Field | None], AgentAct] = {}
-        self._act_cache_size = act_cache
+        self._acts: Memo[tuple[str, Field | None], AgentAct] = Memo(act_cache)
 
     def _act(self, raw: str, last_asked: Field | None) -> AgentAct:
-        key = (raw, last_asked)
-        act = self._act_cache.get(key)
-        if act is None:
-            act = self.acts.act(Text(raw), raw, last_asked)
-            if self._act_cache_size:
-                if len(self._act_cache) >= self._act_cache_size:
-                    self._act_cache.clear()
-                self._act_cache[key] = act
-        return act
+        return self._acts.get((raw, last_asked), self._read_act, raw, last_asked)
+
+    def _read_act(self, raw: str, last_asked: Field | None) -> AgentAct:
+        return self.acts.act(Text(raw), raw, last_asked)
 
     def follow(self, turns: tuple[Turn, ...]) -> Dialogue:
         book, names = self._book, self.names

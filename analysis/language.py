@@ -32,14 +32,14 @@ import re
 from collections.abc import Callable, Sequence
 from functools import cache
 
+from analysis.memo import SHORT_TEXT, Memo
 from analysis.phrasebook import Phrasebook, shipped_phrasebook
 from analysis.spoken import key, word_set
 
 LANGUAGES = ("english", "hindi", "tamil", "telugu", "kannada", "gujarati", "punjabi")
 
 _BORROWED_WEIGHT = 0.5
-_REMEMBERED_LENGTH = 48  # customer messages up to this long are remembered with their signals
-_REMEMBERED = 65_536
+_REMEMBERED = 65_536  # short customer messages remembered with their signals
 # (languages of the fixed phrases found, (word, ((language, weight), ...)) for each word that scores)
 _Signals = tuple[tuple[int, ...], tuple[tuple[str, tuple[tuple[int, float], ...]], ...]]
 _PHRASE_BONUS = 1.0
@@ -94,7 +94,7 @@ class LanguageDetector:
         }
         self._phrase_scores = {pair: LANGUAGES.index(language) for pair, language in book.signature.items()}
         self._phrase_starts = frozenset(first for first, _ in book.signature)
-        self._remembered: dict[str, _Signals] = {}
+        self._remembered: Memo[str, _Signals] = Memo(_REMEMBERED)
 
     def scores(self, text: str, ignore: Callable[[str], bool] | None = None) -> dict[str, float]:
         """Per-word language signal of one customer message. `ignore(word)` returns True for words that carry
@@ -113,14 +113,9 @@ class LanguageDetector:
     def _signals(self, text: str) -> _Signals:
         """(the languages of the fixed phrases in the text, the words that score with their weights), before
         any word is ignored. Short replies come back call after call, so theirs are remembered."""
-        if len(text) > _REMEMBERED_LENGTH:
+        if len(text) > SHORT_TEXT:
             return self._read(text)
-        found = self._remembered.get(text)
-        if found is None:
-            if len(self._remembered) >= _REMEMBERED:
-                self._remembered.clear()
-            found = self._remembered[text] = self._read(text)
-        return found
+        return self._remembered.get(text, self._read, text)
 
     def _read(self, text: str) -> _Signals:
         if "@" in text or "." in text or "/" in text:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 
+from analysis.memo import SHORT_TEXT, Memo
 from analysis.phrasebook import Phrasebook, PhraseSet, Text
 from analysis.phrasebook.text import LETTER, STRIP_NUKTAS
 
@@ -43,7 +44,6 @@ _NAME_WORD = re.compile(f"[{LETTER}]+(?:['.-][{LETTER}]+)*\\.?")
 _DIGIT = re.compile(r"\d")
 _WORD_CACHE = 65_536
 _SUFFIX_LENGTH = 3  # "-a", "-ji", "-ai", "-la": endings ASR joins to a name with a hyphen
-_REMEMBERED_LENGTH = 48  # replies up to this long are remembered with their answers
 _LATIN_SOUND = re.compile(r"[b-df-hj-np-tv-xz]{2,}")  # no vowel: "hmm", "mhm", "mm"
 _INDIC = range(0x0900, 0x0D80)  # the blocks of the Indian scripts, each laid out alike (128 code points)
 _VIRAMA, _NUKTA = 0x4D, 0x3C  # offsets in a block
@@ -66,8 +66,8 @@ class NameReader:
             book.not_name, book.borrowed, book.place, book.place_before, book.place_after, *book.words.values()
         )
         self._not_name = frozenset(word.translate(STRIP_NUKTAS) for word in never)  # "बिज़ी" is "बिजी"
-        self._never: dict[str, bool] = {}  # word -> never a name, remembered (up to _WORD_CACHE words)
-        self._answers: dict[tuple[str, bool, bool], str | None] = {}  # short reply -> name
+        self._never: Memo[str, bool] = Memo(_WORD_CACHE)  # word -> never a name
+        self._answers: Memo[tuple[str, bool, bool], str | None] = Memo(_WORD_CACHE)  # short reply -> name
         self._leading = book.leading_filler
         self._trailing = book.trailing_filler
 
@@ -75,15 +75,10 @@ class NameReader:
         """The name this customer message gives, if any (module docstring). `expected`: the agent just asked
         for the name or read one back; `first_words`: this is the customer's first message. The answers for
         short replies ("haan ji", "yes speaking"), which come back call after call, are remembered."""
-        if len(text.low) > _REMEMBERED_LENGTH:
+        if len(text.low) > SHORT_TEXT:
             return self._customer_name(text, expected, first_words)
         key = (text.low, expected, first_words)
-        if key in self._answers:
-            return self._answers[key]
-        if len(self._answers) >= _WORD_CACHE:
-            self._answers.clear()
-        name = self._answers[key] = self._customer_name(text, expected, first_words)
-        return name
+        return self._answers.get(key, self._customer_name, text, expected, first_words)
 
     def _customer_name(self, text: Text, expected: bool, first_words: bool) -> str | None:
         book = self._book
@@ -189,17 +184,14 @@ class NameReader:
         return kept
 
     def _never_a_name(self, word: str) -> bool:
-        never = self._never.get(word)
-        if never is None:
-            if len(self._never) >= _WORD_CACHE:
-                self._never.clear()
-            never = (
-                word.rstrip(".").translate(STRIP_NUKTAS) in self._not_name
-                or _DIGIT.search(word) is not None
-                or is_sound(word)
-            )
-            self._never[word] = never
-        return never
+        return self._never.get(word, self._judge_never, word)
+
+    def _judge_never(self, word: str) -> bool:
+        return (
+            word.rstrip(".").translate(STRIP_NUKTAS) in self._not_name
+            or _DIGIT.search(word) is not None
+            or is_sound(word)
+        )
 
     def _finish(self, words: list[str]) -> str | None:
         words = [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]  # "mohit mohit"

@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from analysis.memo import SHORT_TEXT, Memo
 from analysis.models.catalog import MAKE, Alias, parse_catalog, read_catalog
 from analysis.models.reading import SPOKEN, TOKEN, alias_key, normalise, read_spoken, spans
 from analysis.models.speller import Speller
@@ -32,7 +33,6 @@ _MAX_SPAN = 12  # words one alias may stretch over in speech: "x u v seven doubl
 _CACHE_LIMIT = 100_000
 # A text as read: its words' keys, the aliases found (first word, last word, key, alias), word offsets.
 _Reading = tuple[list[str], list[tuple[int, int, str, Alias]], list[int], list[int]]
-_REMEMBERED_LENGTH = 48  # texts up to this long are remembered with the models they name
 # An everyday-word alias right after one of these is the everyday word: "in the city", "a class".
 _NOT_AFTER = word_set("the a an in at of to this that from into")
 # A letter-and-digit name split over words and followed by one of these is a quantity: "a 4 seater".
@@ -89,7 +89,7 @@ class ModelCatalog:
         owned = [(alias.owner, words[alias]) for alias in document.aliases if not alias.ordinary]
         self._speller = Speller(vocabulary, owned, never)
         self._keys: dict[str, str] = {}
-        self._found: dict[tuple[str, bool], list[ModelMention]] = {}
+        self._found: Memo[tuple[str, bool], list[ModelMention]] = Memo(_CACHE_LIMIT)
         self._last: tuple[str, bool, list[ModelMention]] = ("", False, [])
         self._reading: tuple[str, _Reading] = ("", ([], [], [], []))
         self.vocabulary = frozenset(vocabulary)
@@ -110,18 +110,13 @@ class ModelCatalog:
         the text replies to a question for the model, so everyday-word and split names count (module
         docstring). The answers for short texts, which customers repeat call after call, are remembered; the
         list returned is shared and never changed."""
-        if len(text) > _REMEMBERED_LENGTH:
+        if len(text) > SHORT_TEXT:
             if self._last[0] == text and self._last[1] == asked:  # an agent line is read more than once
                 return self._last[2]
             found = self._find(text, asked)
             self._last = (text, asked, found)
             return found
-        found = self._found.get((text, asked))
-        if found is None:
-            if len(self._found) >= _CACHE_LIMIT:
-                self._found.clear()
-            found = self._found[text, asked] = self._find(text, asked)
-        return found
+        return self._found.get((text, asked), self._find, text, asked)
 
     def _read(self, text: str) -> _Reading:
         """(the words' keys, the aliases found, the words' start and end offsets) of a text; the last text read

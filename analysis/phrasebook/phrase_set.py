@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from analysis.memo import SHORT_TEXT, Memo
 from analysis.phrasebook.syntax import Phrase, parse
 from analysis.phrasebook.text import LETTER, STEM, Text
 
 _AFTER = f"(?![{LETTER}])"
 # Short replies ("haan ji", "yes speaking", "ok sir") come back call after call: their matches are
 # remembered, up to _REMEMBERED texts per phrase set (a few hundred bytes each).
-_REMEMBERED_LENGTH = 48
 _REMEMBERED = 8192
 
 
@@ -44,7 +44,7 @@ class PhraseSet:
         self._sources = {lead: f"(?:{'|'.join(regexes)}){_AFTER}" for lead, regexes in by_lead.items()}
         self._by_lead: dict[str, re.Pattern[str]] = {}
         self._leads = frozenset(self._sources)
-        self._found: dict[str, list[re.Match[str]]] = {}  # short text -> its matches (module docstring)
+        self._found: Memo[str, list[re.Match[str]]] = Memo(_REMEMBERED)  # short text -> its matches (module docstring)
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
@@ -67,13 +67,8 @@ class PhraseSet:
         if not self.gate(text):
             return []
         low = text.low
-        if len(low) <= _REMEMBERED_LENGTH:
-            found = self._found.get(low)
-            if found is None:
-                if len(self._found) >= _REMEMBERED:
-                    self._found.clear()
-                found = self._found[low] = self._find(text)
-            return found
+        if len(low) <= SHORT_TEXT:
+            return self._found.get(low, self._find, text)
         return self._find(text)
 
     def _find(self, text: Text) -> list[re.Match[str]]:
