@@ -27,8 +27,6 @@ from typing import Any
 
 import orjson
 
-from daemon.logs import escape_controls
-
 
 class QueueName(StrEnum):
     TRANSCRIPTS = "transcripts"  # calls waiting for analysis; the processor drains it
@@ -68,27 +66,6 @@ class Published(StrEnum):
 # the same bytes; a stage whose bodies differ in incidental fields (a timestamp) says it better.
 # The backends read the waiting body only when the name is taken, so this costs nothing else.
 SameTask = Callable[[bytes], bool]
-
-
-def is_same(waiting: bytes, body: bytes, same: SameTask | None) -> bool:
-    return same(waiting) if same is not None else waiting == body
-
-
-def parse_body(body: bytes, limit: int) -> tuple[Any, str | None]:
-    """(the task's JSON, None), or (None, why it is no task) for a dead letter's reason."""
-    if len(body) > limit:
-        return None, f"file is {len(body)} bytes; the limit is MAX_TASK_BYTES={limit}"
-    try:
-        return orjson.loads(body), None
-    except orjson.JSONDecodeError as exc:
-        return None, f"not valid JSON: {exc}"
-
-
-def conflict_reason(name: str, queue: str) -> str:
-    return (
-        f"a different task named {name} already waits in {queue}; this one was kept here instead of "
-        "replacing it (retry it once the other is done)"
-    )
 
 
 @dataclass
@@ -379,25 +356,3 @@ def call_id_of(doc: Any, name: str) -> str:
 def encode(doc: Any) -> bytes:
     """How every stage writes task JSON: compact, UTF-8, keys in insertion order."""
     return orjson.dumps(doc)
-
-
-def parse_reason(text: str) -> dict[str, str]:
-    """The "key: value" lines of a dead letter's reason; the first of each key counts. A
-    bare line (as older versions wrote) is the reason itself."""
-    found: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(": ")
-        if sep and key.isidentifier():
-            found.setdefault(key, value)
-        elif line.strip() and "reason" not in found:
-            found["reason"] = line.strip()
-    return found
-
-
-def format_reason(fields_: Mapping[str, str]) -> str:
-    """The reason file's text: one "key: value" line each, control characters kept out."""
-    lines = []
-    for key, value in fields_.items():
-        flat = escape_controls(" ".join(str(value).split()))
-        lines.append(f"{key}: {flat}")
-    return "\n".join(lines) + "\n"

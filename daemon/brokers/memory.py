@@ -25,10 +25,8 @@ from daemon.broker import (
     Registry,
     SameTask,
     State,
-    conflict_reason,
-    is_same,
-    parse_body,
 )
+from daemon.brokers.common import conflict_reason, is_same, parse_body
 from daemon.clock import SYSTEM_CLOCK, Clock
 
 OWNER = "memory"

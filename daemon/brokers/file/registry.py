@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from daemon import fsutil
-from daemon.broker import Entry, QueueSummary, Registry, State, parse_reason
+from daemon.broker import Entry, QueueSummary, Registry, State
+from daemon.brokers.common import parse_reason
 from daemon.brokers.file.layout import QueueFolders, folders, locks_dir, queue_names
 from daemon.brokers.file.names import is_ignored_name, kind_of
 

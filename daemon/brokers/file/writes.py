@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from daemon import fsutil
-from daemon.broker import Published, SameTask, conflict_reason, format_reason, is_same
+from daemon.broker import Published, SameTask
+from daemon.brokers.common import conflict_reason, format_reason, is_same
 from daemon.brokers.file.layout import QueueFolders
 from daemon.redact import redact_urls
 

@@ -19,7 +19,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from daemon.broker import Broker, Entry, Published, SameTask, State, call_id_of, conflict_reason
+from daemon.broker import Broker, Entry, Published, SameTask, State, call_id_of
+from daemon.brokers.common import conflict_reason
 from daemon.brokers.jetstream import ops, streams
 from daemon.brokers.jetstream.consumer import JetStreamConsumer
 from daemon.brokers.jetstream.door import FolderDoor

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 
 from nats.aio.msg import Msg
 
-from daemon.broker import Consumer, Envelope, Message, UnavailableError, parse_body
+from daemon.broker import Consumer, Envelope, Message, UnavailableError
+from daemon.brokers.common import parse_body
 from daemon.brokers.jetstream import ops
 from daemon.brokers.jetstream.deferrals import MAX_DEFERRAL, Deferrals
 from daemon.brokers.jetstream.layout import DUE, ENVELOPE, NAME, ORIGIN, TIME, name_of

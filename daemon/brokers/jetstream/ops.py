@@ -17,7 +17,8 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from daemon.broker import Published, SameTask, UnavailableError, is_same
+from daemon.broker import Published, SameTask, UnavailableError
+from daemon.brokers.common import is_same
 from daemon.brokers.jetstream.layout import EXPECTED_LAST_SUBJECT_SEQ, MSG_ID, TIME
 
 SubjectOf = Callable[[str], str]  # a task name -> the subject it is stored under
