@@ -110,8 +110,9 @@ class QueueStage(Stage):
         if self.clock.monotonic() < self._resume_at:
             return False
         try:
-            if self.problem is not None:
-                self.consumer.release_stranded()
+            # Every turn, not only while a problem stands: other work may succeed (clearing the
+            # problem) while a refused put-back still waits, and its task would stay held for good.
+            self.consumer.release_stranded()
             message = self.consumer.receive()
         except (OSError, UnavailableError) as exc:
             self._environment_failed(None, exc)

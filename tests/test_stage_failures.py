@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from daemon.broker import Message, Published, QueueName, SameTask, State, UnavailableError
+from daemon.brokers.file import FileBroker
 from daemon.brokers.memory import MemoryBroker
 from daemon.clock import FakeClock
 from daemon.config import Config
@@ -110,6 +111,54 @@ def test_an_oserror_in_a_handler_is_the_environments_fault(cfg: Config, clock: F
     assert stage.run_once()
     (dead,) = broker.registry.entries(QueueName.TRANSCRIPTS, State.DEAD)
     assert dead.reason["reason"] == "unexpected error while handling: RuntimeError: a bug"
+
+
+class FailsFirst(QueueStage):
+    """Handles every task, except that a.json first meets a full disk (the environment's fault)."""
+
+    name = "processor"
+    queue_name = QueueName.TRANSCRIPTS
+
+    def __init__(self, *args: object, **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.tries: list[str] = []
+
+    def handle(self, message: Message) -> None:
+        self.tries.append(message.name)
+        if message.name == "a.json" and self.tries.count("a.json") == 1:
+            raise OSError(28, "No space left on device")
+        message.ack()
+
+
+def test_a_put_back_the_machine_refused_is_done_later_even_after_other_work_succeeded(
+    cfg: Config, clock: FakeClock
+) -> None:
+    """The task could not go back (its folder was broken), then other work went fine and the
+    problem cleared: the refused put-back is still done, so the task does not sit held forever."""
+    broker = FileBroker(cfg, clock=clock, watch=False)
+    stage = FailsFirst(cfg, clock, broker=broker)
+    stage.setup()
+    broker.publish(QueueName.TRANSCRIPTS, "a.json", b"{}")
+    broker.publish(QueueName.TRANSCRIPTS, "b.json", b"{}")
+    deferred = cfg.data_dir / "deferred" / "transcripts"
+    deferred.rmdir()
+    deferred.write_bytes(b"")  # not a folder: putting a task back fails with ENOTDIR
+
+    assert stage.run_once()  # a.json: the disk is full, and it cannot be put back either
+    assert stage.problem is not None
+    clock.advance(5)
+    assert stage.run_once()  # b.json goes through: the problem is over
+    assert stage.problem is None
+    deferred.unlink()
+    deferred.mkdir()  # the folder is back
+
+    for _ in range(10):
+        clock.advance(5)
+        stage.run_once()
+    assert stage.tries == ["a.json", "b.json", "a.json"]
+    done = sorted(e.name for e in broker.registry.entries(QueueName.TRANSCRIPTS, State.DONE))
+    assert done == ["a.json", "b.json"]
+    stage.close()
 
 
 class Broken(Stage):
